@@ -1,0 +1,53 @@
+// Deployment settings and secrets come from environment variables; this is the one place that reads them.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+
+export interface Environment {
+  port: number
+  host: string
+  /** postgres://… ; unset means the embedded database in the data folder. */
+  databaseUrl?: string
+  dataDir: string
+  secret: string
+  logLevel: string
+  /** How long in-flight requests may take to finish at shutdown. */
+  shutdownTimeoutMs: number
+  trustProxy: boolean
+}
+
+export class EnvironmentError extends Error {
+  readonly code = 'ENVIRONMENT_INVALID'
+}
+
+/** Reads the environment for a site folder; PLEIN_SECRET is generated once and kept in the data folder when unset. */
+export function readEnvironment(siteDir: string, env: NodeJS.ProcessEnv = process.env): Environment {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvironmentError(`PORT must be a port number (0-65535), not "${env.PORT}".`)
+  const shutdown = env.PLEIN_SHUTDOWN_TIMEOUT_MS ? Number(env.PLEIN_SHUTDOWN_TIMEOUT_MS) : 10_000
+  if (!Number.isFinite(shutdown) || shutdown < 0) throw new EnvironmentError('PLEIN_SHUTDOWN_TIMEOUT_MS must be a number of milliseconds.')
+  const databaseUrl = env.DATABASE_URL || undefined
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new EnvironmentError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded database).')
+  }
+  const dataDir = path.resolve(env.PLEIN_DATA_DIR || path.join(siteDir, 'data'))
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir,
+    secret: env.PLEIN_SECRET || keptSecret(dataDir),
+    logLevel: env.LOG_LEVEL || 'info',
+    shutdownTimeoutMs: shutdown,
+    trustProxy: env.PLEIN_TRUST_PROXY === '1' || env.PLEIN_TRUST_PROXY === 'true',
+  }
+}
+
+function keptSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(32).toString('base64url')
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  return secret
+}

@@ -1,0 +1,72 @@
+// The hooks the kernel owns. Any plugin may tap them without declaring a dependency.
+import type { Viewer } from '../access/viewer.js'
+import type { RequestContext } from '../http/context.js'
+import type { Site } from '../tenancy/site.js'
+import { decision, defineHooks, event, filter } from './define.js'
+
+export interface KernelStartedInfo {
+  /** The port the HTTP server listens on (0 when not listening, e.g. `plein migrate`). */
+  port: number
+  plugins: ReadonlyArray<{ id: string; version: string }>
+}
+
+export const kernelHooks = defineHooks('kernel', () => ({
+  started: event<[KernelStartedInfo]>({ since: '1.0.0', description: 'The kernel booted and listens; every plugin has started.' }),
+  stopping: event<[]>({ since: '1.0.0', description: 'Shutdown began: the server no longer accepts connections; plugins stop next.' }),
+  resolveSite: decision<[host: string], Site>({
+    since: '1.0.0',
+    description: 'Answer with the site for a host name the root site does not own (the subsites plugin taps this).',
+  }),
+  siteResolved: event<[Site, RequestContext]>({ since: '1.0.0', description: 'A request was matched to a site.' }),
+  request: event<[RequestContext]>({
+    since: '1.0.0',
+    description: 'A request is about to be routed; site and viewer are known. For instrumentation, not for answering.',
+  }),
+}))
+
+export interface ViewerTokensContext {
+  viewer: Viewer
+  site: Site
+}
+
+export const accessHooks = defineHooks('access', () => ({
+  viewerTokens: filter<string[], [ViewerTokensContext]>({
+    since: '1.0.0',
+    description: "Add access tokens a viewer holds on a site (the groups plugin adds group:<id> for each membership).",
+  }),
+}))
+
+/** The shared columns every content item has (ARCHITECTURE §5). */
+export interface EntityRecord {
+  id: string
+  siteId: string
+  kind: string
+  ownerId: string | null
+  containerId: string | null
+  title: string
+  readAccess: string[]
+  writeAccess: string[]
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface Denial {
+  reason: string
+  status?: 403 | 409 | 400
+}
+
+export const entityHooks = defineHooks('entity', () => ({
+  beforeCreate: decision<[EntityRecord, Viewer, Site], Denial>({ since: '1.0.0', description: 'Veto the creation of a content item.' }),
+  beforeUpdate: decision<[EntityRecord, Viewer, Site], Denial>({ since: '1.0.0', description: 'Veto a change to a content item.' }),
+  beforeDelete: decision<[EntityRecord, Viewer, Site], Denial>({ since: '1.0.0', description: 'Veto the deletion of a content item.' }),
+  created: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was created (after commit).' }),
+  updated: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was changed (after commit).' }),
+  deleted: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was deleted (after commit).' }),
+  serialize: filter<Record<string, unknown>, [EntityRecord, Viewer, Site]>({
+    since: '1.0.0',
+    description: "Add fields to a content item's JSON (e.g. the comment count).",
+  }),
+}))
+
+/** Owners whose hooks every plugin may tap. */
+export const coreHookSets = [kernelHooks, accessHooks, entityHooks] as const

@@ -1,0 +1,142 @@
+// The one Koa app: request id, problem answers, one log line per request, site, viewer, routes.
+import { randomUUID } from 'node:crypto'
+import Koa from 'koa'
+import type { Logger } from 'pino'
+import { ANONYMOUS, type Viewer } from '../access/viewer.js'
+import { HookTapError } from '../hooks/live.js'
+import type { Site } from '../tenancy/site.js'
+import { normalizeHost } from '../tenancy/site.js'
+import type { RequestContext } from './context.js'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problems } from './problem.js'
+import type { RouteTable } from './router.js'
+
+export interface AppDeps {
+  log: Logger
+  apiVersion: string
+  routes: RouteTable
+  /** The site for a host name, or undefined for a host no site owns. */
+  resolveSite(host: string): Site | undefined | Promise<Site | undefined>
+  /** Who is asking (the identity part of the kernel fills this in). */
+  resolveViewer(ctx: RequestContext): Viewer | Promise<Viewer>
+  /** Runs after site and viewer are known (kernel hooks). */
+  onRequest?(ctx: RequestContext): Promise<void>
+  ready(): Promise<boolean>
+  /** True while the server drains at shutdown: answers tell clients to close the connection. */
+  draining(): boolean
+  /** Whether to trust X-Forwarded-* headers (behind a reverse proxy). */
+  trustProxy?: boolean
+}
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
+
+export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestContext> {
+  const app = new Koa<Record<string, unknown>, RequestContext>({ proxy: deps.trustProxy ?? false })
+  const { log, routes } = deps
+  const routerMiddleware = routes.router.routes()
+  const mounts = routes.mounts
+
+  // Logging, errors and request id in one middleware: the cheapest way through for every request.
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint()
+    const incoming = ctx.get('x-request-id')
+    const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID()
+    ctx.requestId = requestId
+    let child: Logger | undefined
+    Object.defineProperty(ctx, 'log', {
+      configurable: true,
+      get: () => (child ??= log.child({ reqId: requestId, site: ctx.site?.key })),
+    })
+    ctx.set('X-Request-Id', requestId)
+    ctx.set('API-Version', deps.apiVersion)
+    ctx.set('X-Content-Type-Options', 'nosniff')
+    if (deps.draining()) ctx.set('Connection', 'close')
+    try {
+      await next()
+      if (ctx.body === undefined && ctx.status === 404) throw notFound(ctx)
+    } catch (error) {
+      answerProblem(ctx, error, log, requestId)
+    }
+    const ms = Number(process.hrtime.bigint() - started) / 1e6
+    log.info(
+      {
+        reqId: requestId,
+        site: ctx.site?.key,
+        user: ctx.viewer?.user?.id,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round(ms * 100) / 100,
+      },
+      'request',
+    )
+  })
+
+  // Health answers on any host: load balancers probe by address.
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' }
+      return
+    }
+    if (ctx.path === '/readyz') {
+      const ok = await deps.ready()
+      ctx.status = ok ? 200 : 503
+      ctx.body = ok ? { status: 'ok' } : { status: 'unavailable', detail: 'The database does not answer.' }
+      return
+    }
+    return next()
+  })
+
+  app.use(async (ctx, next) => {
+    const host = normalizeHost(ctx.host)
+    const site = host ? await deps.resolveSite(host) : undefined
+    if (!site) {
+      throw problems.notFound(`No site on this installation answers to the host name "${host}".`, { code: 'SITE_NOT_FOUND' })
+    }
+    ctx.site = site
+    ctx.viewer = ANONYMOUS
+    ctx.viewer = await deps.resolveViewer(ctx)
+    if (deps.onRequest) await deps.onRequest(ctx)
+    if (mounts.length > 0) {
+      for (const m of mounts) {
+        if ((ctx.path === m.prefix || ctx.path.startsWith(m.prefix + '/')) && (m.pluginId === 'kernel' || site.isEnabled(m.pluginId))) {
+          return m.middleware(ctx, next)
+        }
+      }
+    }
+    return routerMiddleware(ctx as any, next)
+  })
+
+  // Koa's own error event is not used: every error is answered and logged above.
+  app.silent = true
+  return app
+}
+
+function notFound(ctx: RequestContext): HttpProblem {
+  return problems.notFound(`Nothing here: ${ctx.method} ${ctx.path} is not a route on this site.`, { code: 'ROUTE_NOT_FOUND' })
+}
+
+function answerProblem(ctx: RequestContext, error: unknown, log: Logger, requestId: string): void {
+  let problem: HttpProblem
+  if (error instanceof HttpProblem) {
+    problem = error
+  } else if (isClientError(error)) {
+    problem = new HttpProblem({ status: (error as any).status, detail: (error as Error).message })
+  } else {
+    const plugin = error instanceof HookTapError ? error.plugin : undefined
+    log.error({ reqId: requestId, err: error, plugin, method: ctx.method, path: ctx.path }, 'request failed')
+    problem = new HttpProblem({
+      status: 500,
+      detail: `Something went wrong on our side. Report request id ${requestId} to the site's administrators.`,
+      code: 'INTERNAL_ERROR',
+    })
+  }
+  ctx.status = problem.status
+  for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v)
+  ctx.body = JSON.stringify(problem.toJSON(requestId))
+  ctx.type = PROBLEM_CONTENT_TYPE
+}
+
+function isClientError(error: unknown): boolean {
+  const status = (error as any)?.status
+  return typeof status === 'number' && status >= 400 && status < 500 && (error as any).expose !== false
+}

@@ -1,0 +1,137 @@
+// Each plugin gets its own router; all routes land in one @koa/router so a request is matched once.
+import { Router } from '@koa/router'
+import type { Middleware } from 'koa'
+import { KERNEL_ID } from '../hooks/live.js'
+import type { JsonSchema } from '../validation/ajv.js'
+import { readJsonBody, DEFAULT_JSON_LIMIT } from './body.js'
+import type { RequestContext, RouteContext } from './context.js'
+import type { ProblemFieldError } from './problem.js'
+import { compileInput, inputErrors, invalidInput } from './validate.js'
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
+
+export interface ResponseSpec {
+  description: string
+  /** JSON Schema of the answer body (application/json unless contentType says otherwise). */
+  schema?: JsonSchema
+  contentType?: string
+  headers?: Record<string, { description: string; schema?: JsonSchema }>
+}
+
+export interface RouteSpec {
+  summary?: string
+  description?: string
+  /** JSON Schema of the JSON body; objects are closed (unknown fields are a 400) unless they say otherwise. */
+  body?: JsonSchema
+  /** JSON Schema of the query object; values are coerced from strings. */
+  query?: JsonSchema
+  /** JSON Schema of the path parameters. */
+  params?: JsonSchema
+  /** Largest JSON body accepted, in bytes (default 1 MiB). */
+  bodyLimit?: number
+  /** Answers by status code; 400 and other problem answers are added to the document for you. */
+  responses?: Record<number, ResponseSpec>
+  /** Whether the route needs a signed-in viewer (documented as 401). */
+  auth?: boolean
+  /** Leave the route out of the OpenAPI document (HTML pages, feeds). */
+  hidden?: boolean
+}
+
+export type RouteHandler<B = any, Q = any, P = any> = (ctx: RouteContext<B, Q, P>) => unknown | Promise<unknown>
+
+export interface RouteRecord {
+  pluginId: string
+  name: string
+  method: HttpMethod
+  path: string
+  spec: RouteSpec
+}
+
+type MethodFn = {
+  <B = any, Q = any, P = any>(name: string, path: string, spec: RouteSpec, handler: RouteHandler<B, Q, P>): PluginRouter
+  <B = any, Q = any, P = any>(name: string, path: string, handler: RouteHandler<B, Q, P>): PluginRouter
+}
+
+/** What `ctx.routes(router => …)` hands a plugin. Route names are `<plugin id>.<name>`, unique in the installation. */
+export interface PluginRouter {
+  get: MethodFn
+  post: MethodFn
+  put: MethodFn
+  patch: MethodFn
+  delete: MethodFn
+  /**
+   * Raw Koa middleware for everything under a path prefix (e.g. `/dav`), for protocols that are not JSON
+   * routes. Runs only on sites where the plugin is enabled.
+   */
+  mount(prefix: string, middleware: Middleware<any, any>): PluginRouter
+}
+
+export class RouteTable {
+  readonly router = new Router()
+  readonly routes: RouteRecord[] = []
+  readonly mounts: Array<{ pluginId: string; prefix: string; middleware: Middleware<any, any> }> = []
+  private readonly names = new Set<string>()
+
+  forPlugin(pluginId: string): PluginRouter {
+    const self = this
+    const method = (m: HttpMethod): MethodFn =>
+      function (name: string, path: string, specOrHandler: RouteSpec | RouteHandler, maybeHandler?: RouteHandler) {
+        const spec = typeof specOrHandler === 'function' ? {} : specOrHandler
+        const handler = typeof specOrHandler === 'function' ? specOrHandler : maybeHandler
+        if (typeof handler !== 'function') throw new TypeError(`Route ${name}: no handler given`)
+        self.add(pluginId, m, name, path, spec, handler)
+        return api
+      } as MethodFn
+    const api: PluginRouter = {
+      get: method('get'),
+      post: method('post'),
+      put: method('put'),
+      patch: method('patch'),
+      delete: method('delete'),
+      mount(prefix, middleware) {
+        if (!/^\/[A-Za-z0-9._~\-/]*$/.test(prefix) || prefix.endsWith('/')) {
+          throw new TypeError(`mount: prefix "${prefix}" must start with / and not end with /`)
+        }
+        self.mounts.push({ pluginId, prefix, middleware })
+        return api
+      },
+    }
+    return Object.freeze(api)
+  }
+
+  private add(pluginId: string, method: HttpMethod, name: string, path: string, spec: RouteSpec, handler: RouteHandler): void {
+    if (!path.startsWith('/')) throw new TypeError(`Route ${name}: path "${path}" must start with /`)
+    if (path.length > 1 && path.endsWith('/')) throw new TypeError(`Route ${name}: no trailing slashes ("${path}")`)
+    if (this.names.has(name)) throw new TypeError(`Route name "${name}" is used twice; names are unique in the installation`)
+    this.names.add(name)
+    this.routes.push({ pluginId, name, method, path, spec })
+    const validators = compileInput(spec)
+    const limit = spec.bodyLimit ?? DEFAULT_JSON_LIMIT
+    const always = pluginId === KERNEL_ID
+
+    const middleware = async (ctx: RequestContext, next: () => Promise<unknown>) => {
+      // A plugin that is off on this site has no routes there: fall through to 404.
+      if (!always && !ctx.site.isEnabled(pluginId)) return next()
+      const errors: ProblemFieldError[] = []
+      const params = { ...ctx.params }
+      if (validators.params && !validators.params(params)) errors.push(...inputErrors('path', validators.params))
+      const query: Record<string, unknown> = { ...ctx.query }
+      if (validators.query && !validators.query(query)) errors.push(...inputErrors('query', validators.query))
+      let body: unknown
+      if (validators.body) {
+        body = await readJsonBody(ctx, limit)
+        if (body === undefined) {
+          errors.push({ in: 'body', location: { pointer: '' }, detail: 'a JSON body is required', code: 'required' })
+        } else if (!validators.body(body)) {
+          errors.push(...inputErrors('body', validators.body))
+        }
+      }
+      if (errors.length > 0) throw invalidInput(errors)
+      const routeCtx = ctx as RouteContext
+      routeCtx.input = { body, query, params }
+      const result = await handler(routeCtx)
+      if (result !== undefined && ctx.body === undefined) ctx.body = result
+    }
+    this.router[method](name, path, middleware as any)
+  }
+}

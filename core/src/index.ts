@@ -1,0 +1,55 @@
+// @plein/core — the public API. Plugins import from here and nowhere else in the kernel.
+
+// Plugins
+export { definePlugin, isPluginDefinition, type PluginDefinition, type PluginManifest, type MigrationClass } from './plugins/define.js'
+export type { PluginContext, PluginHooks, PluginServices, KernelInfo } from './plugins/context.js'
+export { KernelBootError, formatProblems, type BootProblem, type BootProblemCode } from './plugins/errors.js'
+export type { PluginEntry, LoadedPlugin } from './plugins/registry.js'
+export type { PluginSource } from './plugins/resolve.js'
+
+// Hooks
+export { defineHooks, event, filter, decision, type HookSetDefinition, type Deprecation, type HookDoc } from './hooks/define.js'
+export {
+  Stage,
+  HookTapError,
+  type StageValue,
+  type TapOptions,
+  type HookScope,
+  type EventHook,
+  type FilterHook,
+  type DecisionHook,
+  type LiveHooks,
+} from './hooks/live.js'
+export {
+  kernelHooks,
+  accessHooks,
+  entityHooks,
+  type KernelStartedInfo,
+  type ViewerTokensContext,
+  type EntityRecord,
+  type Denial,
+} from './hooks/kernel-hooks.js'
+
+// Services
+export { createServiceRef, type ServiceRef } from './services/refs.js'
+
+// HTTP
+export type { RequestContext, RouteContext, RouteInput } from './http/context.js'
+export type { PluginRouter, RouteSpec, ResponseSpec, RouteHandler, HttpMethod } from './http/router.js'
+export { HttpProblem, problems, type ProblemInit, type ProblemFieldError } from './http/problem.js'
+export { API_PREFIX } from './http/openapi.js'
+
+// Data
+export { Database } from './data/database.js'
+
+// Tenancy and access
+export type { Site, SiteContact } from './tenancy/site.js'
+export { normalizeHost } from './tenancy/site.js'
+export { ANONYMOUS, PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken, groupToken, siteToken, type Viewer, type ViewerUser } from './access/viewer.js'
+
+// Config, logging, kernel
+export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'
+export { readEnvironment, EnvironmentError, type Environment } from './config/environment.js'
+export { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
+export type { JsonSchema } from './validation/ajv.js'
+export { Kernel, KERNEL_VERSION, type KernelOptions, type BootPlan, type PluginPlanEntry } from './kernel/kernel.js'

@@ -1,0 +1,588 @@
+// The kernel: boots plugins (register → migrate → start), serves HTTP, and stops them in reverse order.
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import path from 'node:path'
+import type { Logger } from 'pino'
+import { ANONYMOUS, type Viewer } from '../access/viewer.js'
+import { loadSiteConfig, validateSiteConfig, type SiteConfig } from '../config/site-config.js'
+import { Database } from '../data/database.js'
+import { kernelMigrations } from '../data/kernel-migrations.js'
+import { MigrationError, runMigrations, type MigrationProgress } from '../data/migrate.js'
+import type { HookSetDefinition } from '../hooks/define.js'
+import { accessHooks, entityHooks, kernelHooks } from '../hooks/kernel-hooks.js'
+import { KERNEL_ID, type HookScope } from '../hooks/live.js'
+import { createApp } from '../http/app.js'
+import type { RequestContext } from '../http/context.js'
+import { buildOpenApi } from '../http/openapi.js'
+import { RouteTable } from '../http/router.js'
+import { createLogger } from '../log/logger.js'
+import type { PluginContext, PluginHooks } from '../plugins/context.js'
+import { BootProblems, KernelBootError, type BootProblem } from '../plugins/errors.js'
+import { loadPlugins, type LoadedPlugin, type PluginEntry } from '../plugins/registry.js'
+import { serviceOwner, type ServiceRef } from '../services/refs.js'
+import { SiteRecord, type Site } from '../tenancy/site.js'
+import { HookOwnerError, HookRegistry, type DeprecatedUse } from './hook-registry.js'
+
+export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+
+export interface KernelOptions {
+  /** The site's folder: site.json is read from it and plugin paths resolve against it. */
+  siteDir: string
+  /** The site config; read from `<siteDir>/site.json` when not given. */
+  config?: SiteConfig
+  /** Plugins to load instead of the config's (the test kit hands definitions over directly). */
+  plugins?: PluginEntry[]
+  /** postgres://…; without it, the embedded database. */
+  databaseUrl?: string
+  /** Default `<siteDir>/data`. */
+  dataDir?: string
+  /** Folder (or `memory://`) of the embedded database; default `<dataDir>/pgdata`. */
+  embeddedDir?: string
+  /** Start a new embedded database from this snapshot (the test kit's template). */
+  embeddedSnapshot?: Blob
+  secret?: string
+  log?: Logger
+  shutdownTimeoutMs?: number
+  /** Limit for each plugin's start() (default 10 s). */
+  startTimeoutMs?: number
+  trustProxy?: boolean
+  onMigration?: MigrationProgress
+}
+
+export interface PluginPlanEntry {
+  id: string
+  version: string
+  source: string
+  kernelRange: string
+  dependencies: Record<string, string>
+  optionalDependencies: Record<string, string>
+  registerMs: number
+  startMs?: number
+}
+
+export interface BootPlan {
+  kernelVersion: string
+  plugins: PluginPlanEntry[]
+  disabled: Array<{ id: string; reason: string }>
+  deprecated: DeprecatedUse[]
+  routes: number
+  registerMs: number
+}
+
+type Phase = 'registering' | 'registered' | 'booting' | 'running' | 'stopping' | 'stopped'
+
+interface PluginState {
+  loaded: LoadedPlugin
+  ctx: PluginContext
+  registerMs: number
+  startMs?: number
+  started: boolean
+}
+
+export class Kernel {
+  readonly hooks: HookRegistry
+  readonly routes = new RouteTable()
+  readonly log: Logger
+  readonly dataDir: string
+  readonly secret: string
+  private readonly plugins: PluginState[] = []
+  private readonly services = new Map<string, { owner: string; factory: () => unknown; value?: unknown; made: boolean }>()
+  private readonly disabled = new Map<string, string>()
+  private phase: Phase = 'registering'
+  private database?: Database
+  private root?: Site
+  private server?: Server
+  private readonly sockets = new Set<Socket>()
+  private isDraining = false
+  private openApiCache = new Map<string, Record<string, unknown>>()
+  readonly plan: BootPlan
+  private readonly installationScope: HookScope
+
+  private constructor(readonly options: KernelOptions, readonly config: SiteConfig) {
+    this.log = options.log ?? createLogger()
+    this.dataDir = path.resolve(options.dataDir ?? path.join(options.siteDir, 'data'))
+    this.secret = options.secret ?? ''
+    this.installationScope = { isEnabled: id => !this.disabled.has(id) && this.plugins.some(p => p.loaded.id === id) }
+    this.hooks = new HookRegistry(
+      error => this.log.error({ err: error.cause, plugin: error.plugin, hook: error.hook }, error.message),
+      () => this.installationScope,
+    )
+    this.plan = { kernelVersion: KERNEL_VERSION, plugins: [], disabled: [], deprecated: this.hooks.deprecatedUses, routes: 0, registerMs: 0 }
+  }
+
+  /**
+   * Reads the config, finds and checks every plugin and runs their register(). Throws one KernelBootError
+   * listing every problem. No database, no port: `plein check` stops here.
+   */
+  static async prepare(options: KernelOptions): Promise<Kernel> {
+    const problems = new BootProblems()
+    let config = options.config
+    if (config) {
+      const checked = validateSiteConfig(config)
+      checked.problems.forEach(p => problems.add(p))
+      config = checked.config
+    } else {
+      const loaded = loadSiteConfig(options.siteDir)
+      loaded.problems.forEach(p => problems.add(p))
+      config = loaded.config
+    }
+    if (!config) return problems.throwIfAny() as never
+    const entries: PluginEntry[] =
+      options.plugins ??
+      Object.entries(config.plugins)
+        .filter(([, v]) => v.enabled !== false)
+        .map(([source, v]) => ({ source, settings: v.settings }))
+    const started = performance.now()
+    const loaded = await loadPlugins(entries, { baseDir: options.siteDir, kernelVersion: KERNEL_VERSION, problems })
+    const kernel = new Kernel(options, config)
+    if (problems.empty) kernel.register(loaded, problems)
+    kernel.plan.registerMs = performance.now() - started
+    problems.throwIfAny()
+    return kernel
+  }
+
+  /** prepare + boot: the usual way to get a running kernel (not yet listening). */
+  static async boot(options: KernelOptions): Promise<Kernel> {
+    const kernel = await Kernel.prepare(options)
+    await kernel.boot()
+    return kernel
+  }
+
+  get db(): Database {
+    if (!this.database) throw new Error('The database is available from start() on, not during register().')
+    return this.database
+  }
+
+  get rootSite(): Site {
+    if (!this.root) throw new Error('The root site is known from start() on.')
+    return this.root
+  }
+
+  /** Ids of the plugins that run, in boot order. */
+  get pluginIds(): string[] {
+    return this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded.id)
+  }
+
+  get disabledPlugins(): ReadonlyMap<string, string> {
+    return this.disabled
+  }
+
+  pluginVersion(id: string): string | undefined {
+    return this.plugins.find(p => p.loaded.id === id)?.loaded.version
+  }
+
+  /** The live hooks of any owner, for the kernel and the test kit. */
+  hooksOf<S extends Record<string, any>>(def: HookSetDefinition<S>): any {
+    return this.hooks.live(def)
+  }
+
+  private register(loaded: LoadedPlugin[], problems: BootProblems): void {
+    this.registerKernelRoutes()
+    for (const plugin of loaded) {
+      if (plugin.definition.hooks) this.hooks.declare(plugin.definition.hooks)
+    }
+    for (const plugin of loaded) {
+      const state: PluginState = { loaded: plugin, ctx: this.makeContext(plugin), registerMs: 0, started: false }
+      this.plugins.push(state)
+      const t0 = performance.now()
+      try {
+        plugin.definition.register?.(state.ctx)
+      } catch (error) {
+        problems.add(
+          error instanceof HookOwnerError
+            ? { code: 'HOOK_OWNER_NOT_DEPENDENCY', plugin: plugin.id, message: error.message }
+            : { code: 'PLUGIN_REGISTER_FAILED', plugin: plugin.id, message: `register() of plugin "${plugin.id}" threw: ${(error as Error).message}` },
+        )
+      }
+      state.registerMs = performance.now() - t0
+    }
+    this.phase = 'registered'
+    this.plan.routes = this.routes.routes.length
+    this.plan.plugins = this.plugins.map(p => ({
+      id: p.loaded.id,
+      version: p.loaded.version,
+      source: p.loaded.source,
+      kernelRange: p.loaded.kernelRange,
+      dependencies: { ...p.loaded.dependencies },
+      optionalDependencies: { ...p.loaded.optionalDependencies },
+      registerMs: round(p.registerMs),
+    }))
+  }
+
+  /** Opens the database, runs migrations, starts every plugin. */
+  async boot(): Promise<void> {
+    if (this.phase !== 'registered') throw new Error(`boot() called in phase ${this.phase}`)
+    this.phase = 'booting'
+    const problems = new BootProblems()
+    try {
+      this.database = await Database.open({
+        url: this.options.databaseUrl,
+        embeddedDir: this.options.embeddedDir ?? path.join(this.dataDir, 'pgdata'),
+        embeddedSnapshot: this.options.embeddedSnapshot,
+        entities: this.plugins.flatMap(p => p.loaded.definition.entities ?? []),
+      })
+    } catch (error) {
+      problems.add({
+        code: 'DATABASE_UNAVAILABLE',
+        message: `The database could not be opened: ${(error as Error).message}. Check DATABASE_URL, or unset it to use the embedded database.`,
+      })
+      problems.throwIfAny()
+    }
+    try {
+      await this.migrate()
+      this.root = await this.loadRootSite()
+      await this.startPlugins(problems)
+    } catch (error) {
+      if (error instanceof MigrationError) problems.add({ code: 'PLUGIN_MIGRATION_FAILED', plugin: error.pluginId, message: error.message })
+      else if (!(error instanceof KernelBootError)) throw error
+    }
+    if (!problems.empty) {
+      await this.shutdownPlugins()
+      await this.database?.close()
+      this.phase = 'stopped'
+      problems.throwIfAny()
+    }
+    this.phase = 'running'
+    this.log.info(
+      {
+        kernel: KERNEL_VERSION,
+        plugins: this.plan.plugins.map(p => `${p.id}@${p.version}${p.startMs !== undefined ? ` (${p.startMs} ms)` : ''}`),
+        disabled: this.plan.disabled,
+        database: this.database!.kind,
+      },
+      `booted ${this.pluginIds.length} plugins`,
+    )
+    for (const d of this.hooks.deprecatedUses) {
+      this.log.warn(d, `plugin "${d.plugin}" uses deprecated hook ${d.hook}; use ${d.use} (deprecated since ${d.since}, removed in ${d.removeIn})`)
+    }
+  }
+
+  /** Runs pending migrations: the kernel's first, then each plugin's in dependency order. */
+  async migrate(): Promise<{ ran: Array<{ pluginId: string; name: string }> }> {
+    return runMigrations(
+      this.db,
+      [
+        { pluginId: KERNEL_ID, migrations: kernelMigrations },
+        ...this.plugins.map(p => ({ pluginId: p.loaded.id, migrations: p.loaded.definition.migrations ?? [] })),
+      ],
+      this.options.onMigration,
+    )
+  }
+
+  private async loadRootSite(): Promise<Site> {
+    const rows = await this.db.query<{ id: string }>(
+      `INSERT INTO kernel_site (key, name) VALUES ('root', $1)
+       ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+      [this.config.name],
+    )
+    return this.makeRootSite(rows[0]!.id)
+  }
+
+  private makeRootSite(id: string): Site {
+    const settings = new Map(this.plugins.map(p => [p.loaded.id, p.loaded.settings]))
+    return new SiteRecord({
+      id,
+      key: 'root',
+      name: this.config.name,
+      hosts: this.config.hosts,
+      isRoot: true,
+      plugins: this.pluginIds,
+      pluginSettings: settings,
+      publicUrl: this.config.publicUrl,
+      contact: this.config.contact,
+      admins: this.config.admins,
+      settings: Object.freeze({ ...(this.config.settings ?? {}) }),
+    })
+  }
+
+  private async startPlugins(problems: BootProblems): Promise<void> {
+    const limit = this.options.startTimeoutMs ?? 10_000
+    for (const state of this.plugins) {
+      const id = state.loaded.id
+      if (this.disabled.has(id)) continue
+      const t0 = performance.now()
+      try {
+        if (state.loaded.definition.start) await withTimeout(Promise.resolve(state.loaded.definition.start(state.ctx)), limit, id)
+        state.started = true
+        state.startMs = performance.now() - t0
+        const entry = this.plan.plugins.find(p => p.id === id)
+        if (entry) entry.startMs = round(state.startMs)
+      } catch (error) {
+        const timedOut = error instanceof StartTimeout
+        const problem: BootProblem = timedOut
+          ? { code: 'PLUGIN_START_TIMEOUT', plugin: id, message: `Plugin "${id}" did not finish start() within ${limit} ms.` }
+          : { code: 'PLUGIN_START_FAILED', plugin: id, message: `start() of plugin "${id}" failed: ${(error as Error).message}` }
+        if (state.loaded.definition.onBootFailure === 'disable') {
+          this.disableWithDependants(id, problem.message)
+          this.log.error({ plugin: id, err: error }, `${problem.message} It is disabled, with every plugin that needs it.`)
+        } else {
+          problems.add(problem)
+          return
+        }
+      }
+    }
+    // The root site's plugin list leaves out what was disabled.
+    if (this.disabled.size > 0) this.root = this.makeRootSite(this.root!.id)
+  }
+
+  private disableWithDependants(id: string, reason: string): void {
+    this.disabled.set(id, reason)
+    this.plan.disabled.push({ id, reason })
+    for (const p of this.plugins) {
+      if (!this.disabled.has(p.loaded.id) && id in p.loaded.dependencies) {
+        this.disableWithDependants(p.loaded.id, `it needs plugin "${id}", which is disabled`)
+      }
+    }
+  }
+
+  /** Starts the HTTP server. Resolves once it listens. */
+  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    if (this.phase !== 'running') throw new Error('listen() needs a booted kernel')
+    const app = createApp({
+      log: this.log,
+      apiVersion: KERNEL_VERSION,
+      routes: this.routes,
+      resolveSite: host => this.resolveSite(host),
+      resolveViewer: ctx => this.resolveViewer(ctx),
+      onRequest: this.requestHook(),
+      ready: () => this.db.ping(),
+      draining: () => this.isDraining,
+      trustProxy: this.options.trustProxy,
+    })
+    const server = createServer(app.callback())
+    this.server = server
+    server.keepAliveTimeout = 5000
+    server.on('connection', socket => {
+      this.sockets.add(socket)
+      socket.once('close', () => this.sockets.delete(socket))
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = server.address() as AddressInfo
+    await this.hooksOf(kernelHooks).started.call(null, {
+      port: address.port,
+      plugins: this.pluginIds.map(id => ({ id, version: this.pluginVersion(id)! })),
+    })
+    return address
+  }
+
+  get address(): AddressInfo | undefined {
+    return (this.server?.address() as AddressInfo | null) ?? undefined
+  }
+
+  private requestHook(): ((ctx: RequestContext) => Promise<void>) | undefined {
+    const kernel = this.hooksOf(kernelHooks)
+    return async ctx => {
+      if (kernel.siteResolved.isUsed) await kernel.siteResolved.call(ctx.site, ctx.site, ctx)
+      if (kernel.request.isUsed) await kernel.request.call(ctx.site, ctx)
+    }
+  }
+
+  /** The site a host name belongs to: the root's hosts, else whatever a plugin answers (subsites). */
+  async resolveSite(host: string): Promise<Site | undefined> {
+    const root = this.rootSite
+    if (root.hosts.includes(host)) return root
+    const resolve = this.hooksOf(kernelHooks).resolveSite
+    return resolve.isUsed ? resolve.call(null, host) : undefined
+  }
+
+  /** The viewer of a request: anonymous until the identity part signs someone in; plugins add tokens. */
+  async resolveViewer(ctx: RequestContext): Promise<Viewer> {
+    const viewerTokens = this.hooksOf(accessHooks).viewerTokens
+    if (!viewerTokens.isUsed) return ANONYMOUS
+    const viewer = ANONYMOUS
+    const tokens: string[] = await viewerTokens.call(ctx.site, [...viewer.tokens], { viewer, site: ctx.site })
+    return Object.freeze({ ...viewer, tokens: new Set(tokens) })
+  }
+
+  openApiFor(site: Site, origin: string): Record<string, unknown> {
+    const key = `${site.id}\u0000${origin}`
+    let doc = this.openApiCache.get(key)
+    if (!doc) {
+      const host = new URL(origin).hostname
+      doc = buildOpenApi(
+        this.routes.routes.filter(r => r.pluginId === KERNEL_ID || site.isEnabled(r.pluginId)),
+        {
+          title: `${site.name} API`,
+          version: KERNEL_VERSION,
+          contact: {
+            name: site.contact.name ?? site.name,
+            url: site.contact.url ?? site.publicUrl ?? origin,
+            email: site.contact.email ?? site.admins[0] ?? `beheer@${host.includes('.') ? host : 'example.org'}`,
+          },
+          serverUrl: `${origin}/api/v1`,
+        },
+      )
+      if (this.openApiCache.size > 1000) this.openApiCache.clear()
+      this.openApiCache.set(key, doc)
+    }
+    return doc
+  }
+
+  private registerKernelRoutes(): void {
+    const router = this.routes.forPlugin(KERNEL_ID)
+    const siteSchema = {
+      type: 'object',
+      required: ['id', 'name', 'host', 'plugins'],
+      properties: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        host: { type: 'string' },
+        plugins: {
+          type: 'array',
+          items: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } },
+        },
+        disabledPlugins: {
+          type: 'array',
+          items: { type: 'object', properties: { name: { type: 'string' }, reason: { type: 'string' } } },
+        },
+      },
+    }
+    router.get('kernel.site', '/api/v1/site', { summary: 'This site: its name and enabled plugins.', responses: { 200: { description: 'The site.', schema: siteSchema } } }, ctx => ({
+      id: ctx.site.id,
+      name: ctx.site.name,
+      host: ctx.hostname,
+      plugins: ctx.site.plugins.map(id => ({ name: id, version: this.pluginVersion(id) })),
+      disabledPlugins: [...this.disabled].map(([name, reason]) => ({ name, reason })),
+    }))
+    const openapi = (ctx: RequestContext) => {
+      ctx.set('Access-Control-Allow-Origin', '*')
+      ctx.set('Cache-Control', 'public, max-age=60')
+      return this.openApiFor(ctx.site, ctx.origin)
+    }
+    router.get('kernel.openapi.v1', '/api/v1/openapi.json', { hidden: true }, openapi)
+    router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
+  }
+
+  private makeContext(plugin: LoadedPlugin): PluginContext {
+    const kernel = this
+    const id = plugin.id
+    const allowed = (owner: string) =>
+      owner === id || owner === 'kernel' || owner === 'access' || owner === 'entity' || owner in plugin.dependencies || owner in plugin.optionalDependencies
+    const hooks: PluginHooks = {
+      of: (def => kernel.hooks.viewFor(id, def, allowed)) as PluginHooks['of'],
+      get kernel() {
+        return kernel.hooks.viewFor(id, kernelHooks, allowed) as any
+      },
+      get access() {
+        return kernel.hooks.viewFor(id, accessHooks, allowed) as any
+      },
+      get entity() {
+        return kernel.hooks.viewFor(id, entityHooks, allowed) as any
+      },
+    }
+    const registering = (what: string) => {
+      if (kernel.phase !== 'registering') throw new Error(`Plugin "${id}": ${what} is only possible in register().`)
+    }
+    const getService = <T>(ref: ServiceRef<T>, optional: boolean): T | undefined => {
+      const owner = serviceOwner(ref)
+      if (!allowed(owner)) throw new HookOwnerError(id, owner)
+      const entry = kernel.services.get(ref.id)
+      if (!entry) {
+        if (optional) return undefined
+        throw new Error(`Plugin "${id}" asked for service "${ref.id}", which no enabled plugin provides.`)
+      }
+      if (!entry.made) {
+        entry.value = entry.factory()
+        entry.made = true
+      }
+      return entry.value as T
+    }
+    const log = this.log.child({ plugin: id })
+    return Object.freeze({
+      id,
+      version: plugin.version,
+      log,
+      hooks: Object.freeze(hooks),
+      routes(define) {
+        registering('adding routes')
+        define(kernel.routes.forPlugin(id))
+      },
+      get db() {
+        return kernel.db
+      },
+      settings<T>(site: Site) {
+        return site.settingsOf(id) as Readonly<T>
+      },
+      provide(ref, factory) {
+        registering('providing a service')
+        if (serviceOwner(ref) !== id) throw new Error(`Plugin "${id}" may only provide services named "${id}.…", not "${ref.id}".`)
+        if (kernel.services.has(ref.id)) throw new Error(`Service "${ref.id}" is provided twice.`)
+        kernel.services.set(ref.id, { owner: id, factory, made: false })
+      },
+      services: Object.freeze({
+        get: <T>(ref: ServiceRef<T>) => getService(ref, false) as T,
+        find: <T>(ref: ServiceRef<T>) => getService(ref, true),
+      }),
+      get rootSite() {
+        return kernel.rootSite
+      },
+      kernel: Object.freeze({ version: KERNEL_VERSION, dataDir: this.dataDir }),
+    } satisfies PluginContext)
+  }
+
+  /**
+   * Graceful stop: no new connections, in-flight requests finish (bounded), the stopping hook runs,
+   * plugins stop in reverse order (all awaited, even if one fails), the database closes.
+   */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return
+    this.phase = 'stopping'
+    this.isDraining = true
+    if (this.server) {
+      const server = this.server
+      const closed = new Promise<void>(resolve => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const limit = this.options.shutdownTimeoutMs ?? 10_000
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<'timeout'>(resolve => {
+        timer = setTimeout(() => resolve('timeout'), limit)
+      })
+      // Keep-alive connections that go idle after their last answer are closed as they do.
+      const idle = setInterval(() => server.closeIdleConnections(), 50)
+      const outcome = await Promise.race([closed, timeout])
+      clearInterval(idle)
+      clearTimeout(timer)
+      if (outcome === 'timeout') {
+        this.log.warn({ open: this.sockets.size }, `requests still running after ${limit} ms; closing their connections`)
+        server.closeAllConnections()
+        await closed
+      }
+    }
+    await this.hooksOf(kernelHooks).stopping.call(null)
+    await this.shutdownPlugins()
+    await this.database?.close()
+    this.phase = 'stopped'
+    this.log.info('stopped')
+  }
+
+  private async shutdownPlugins(): Promise<void> {
+    for (const state of [...this.plugins].reverse()) {
+      if (!state.started || !state.loaded.definition.stop) continue
+      try {
+        await state.loaded.definition.stop(state.ctx)
+      } catch (error) {
+        this.log.error({ plugin: state.loaded.id, err: error }, `stop() of plugin "${state.loaded.id}" failed`)
+      }
+      state.started = false
+    }
+  }
+}
+
+class StartTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, id: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StartTimeout(id)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10

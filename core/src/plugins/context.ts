@@ -1,0 +1,56 @@
+// The plugin's one door into the kernel: `ctx` in register/start/stop.
+import type { Logger } from 'pino'
+import type { Database } from '../data/database.js'
+import type { AnyHookSpec, HookSetDefinition } from '../hooks/define.js'
+import type { LiveHooks } from '../hooks/live.js'
+import type { accessHooks, entityHooks, kernelHooks } from '../hooks/kernel-hooks.js'
+import type { PluginRouter } from '../http/router.js'
+import type { ServiceRef } from '../services/refs.js'
+import type { Site } from '../tenancy/site.js'
+
+type SpecsOf<D> = D extends HookSetDefinition<infer S> ? S : never
+
+export interface PluginHooks {
+  /**
+   * The hooks of another owner. Allowed for the kernel's hooks, the plugin's own, and those of
+   * plugins it declares in `dependencies` or `optionalDependencies` (else HOOK_OWNER_NOT_DEPENDENCY at boot).
+   */
+  of<S extends Record<string, AnyHookSpec>>(definition: HookSetDefinition<S>): LiveHooks<S>
+  readonly kernel: LiveHooks<SpecsOf<typeof kernelHooks>>
+  readonly access: LiveHooks<SpecsOf<typeof accessHooks>>
+  readonly entity: LiveHooks<SpecsOf<typeof entityHooks>>
+}
+
+export interface PluginServices {
+  /** A service provided by this plugin, a plugin it depends on, or the kernel. */
+  get<T>(ref: ServiceRef<T>): T
+  /** Like get, but undefined when the providing plugin is not installed (optional dependencies). */
+  find<T>(ref: ServiceRef<T>): T | undefined
+}
+
+export interface KernelInfo {
+  readonly version: string
+  /** The data folder of this installation (files, embedded database). */
+  readonly dataDir: string
+}
+
+export interface PluginContext {
+  /** This plugin's id; also the name of each of its taps. */
+  readonly id: string
+  readonly version: string
+  /** A child logger that names the plugin. */
+  readonly log: Logger
+  readonly hooks: PluginHooks
+  /** Add routes (in register only). */
+  routes(define: (router: PluginRouter) => void): void
+  /** The database, from start() on. */
+  readonly db: Database
+  /** This plugin's validated, frozen settings on a site. */
+  settings<T = Record<string, unknown>>(site: Site): Readonly<T>
+  /** Offer a service under a typed ref (in register only); the factory runs on first use. */
+  provide<T>(ref: ServiceRef<T>, factory: () => T): void
+  readonly services: PluginServices
+  /** The root site (from start() on). */
+  readonly rootSite: Site
+  readonly kernel: KernelInfo
+}
