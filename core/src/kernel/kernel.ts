@@ -215,32 +215,20 @@ export class Kernel {
     if (this.phase !== 'registered') throw new Error(`boot() called in phase ${this.phase}`)
     this.phase = 'booting'
     const problems = new BootProblems()
-    try {
-      this.database = await Database.open({
-        url: this.options.databaseUrl,
-        embeddedDir: this.options.embeddedDir ?? path.join(this.dataDir, 'pgdata'),
-        embeddedSnapshot: this.options.embeddedSnapshot,
-        entities: this.plugins.flatMap(p => p.loaded.definition.entities ?? []),
-      })
-    } catch (error) {
-      problems.add({
-        code: 'DATABASE_UNAVAILABLE',
-        message: `The database could not be opened: ${(error as Error).message}. Check DATABASE_URL, or unset it to use the embedded database.`,
-      })
-      problems.throwIfAny()
-    }
+    await this.openDatabase(problems)
     try {
       await this.migrate()
       this.root = await this.loadRootSite()
       await this.startPlugins(problems)
     } catch (error) {
       if (error instanceof MigrationError) problems.add({ code: 'PLUGIN_MIGRATION_FAILED', plugin: error.pluginId, message: error.message })
-      else if (!(error instanceof KernelBootError)) throw error
+      else {
+        await this.abortBoot()
+        throw error
+      }
     }
     if (!problems.empty) {
-      await this.shutdownPlugins()
-      await this.database?.close()
-      this.phase = 'stopped'
+      await this.abortBoot()
       problems.throwIfAny()
     }
     this.phase = 'running'
@@ -256,6 +244,48 @@ export class Kernel {
     for (const d of this.hooks.deprecatedUses) {
       this.log.warn(d, `plugin "${d.plugin}" uses deprecated hook ${d.hook}; use ${d.use} (deprecated since ${d.since}, removed in ${d.removeIn})`)
     }
+  }
+
+  /** `plein migrate`: open the database, run pending migrations, close. Starts no plugin. */
+  async migrateOnly(): Promise<{ ran: Array<{ pluginId: string; name: string }> }> {
+    if (this.phase !== 'registered') throw new Error(`migrateOnly() called in phase ${this.phase}`)
+    this.phase = 'booting'
+    const problems = new BootProblems()
+    await this.openDatabase(problems)
+    try {
+      return await this.migrate()
+    } catch (error) {
+      if (error instanceof MigrationError) problems.add({ code: 'PLUGIN_MIGRATION_FAILED', plugin: error.pluginId, message: error.message })
+      else throw error
+      return problems.throwIfAny() as never
+    } finally {
+      await this.database?.close()
+      this.phase = 'stopped'
+    }
+  }
+
+  private async openDatabase(problems: BootProblems): Promise<void> {
+    try {
+      this.database = await Database.open({
+        url: this.options.databaseUrl,
+        embeddedDir: this.options.embeddedDir ?? path.join(this.dataDir, 'pgdata'),
+        embeddedSnapshot: this.options.embeddedSnapshot,
+        entities: this.plugins.flatMap(p => p.loaded.definition.entities ?? []),
+      })
+    } catch (error) {
+      this.phase = 'stopped'
+      problems.add({
+        code: 'DATABASE_UNAVAILABLE',
+        message: `The database could not be opened: ${(error as Error).message}. Check DATABASE_URL, or unset it to use the embedded database.`,
+      })
+      problems.throwIfAny()
+    }
+  }
+
+  private async abortBoot(): Promise<void> {
+    await this.shutdownPlugins()
+    await this.database?.close()
+    this.phase = 'stopped'
   }
 
   /** Runs pending migrations: the kernel's first, then each plugin's in dependency order. */
@@ -454,7 +484,7 @@ export class Kernel {
     const openapi = (ctx: RequestContext) => {
       ctx.set('Access-Control-Allow-Origin', '*')
       ctx.set('Cache-Control', 'public, max-age=60')
-      return this.openApiFor(ctx.site, ctx.origin)
+      return this.openApiFor(ctx.site, `${ctx.protocol}://${ctx.host}`)
     }
     router.get('kernel.openapi.v1', '/api/v1/openapi.json', { hidden: true }, openapi)
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)

@@ -1,7 +1,7 @@
 // The plugin registry: resolve, validate, check versions and dependencies, order, check settings.
 import semver from 'semver'
 import type { ValidateFunction } from 'ajv/dist/2020.js'
-import { createAjv, describeProblems, fieldProblems, type FieldProblem } from '../validation/ajv.js'
+import { createAjv, describeProblems, escapePointer, fieldProblems, type FieldProblem } from '../validation/ajv.js'
 import { deepFreeze } from '../util/freeze.js'
 import { isPluginDefinition, pluginIdPattern, type PluginDefinition } from './define.js'
 import type { BootProblems } from './errors.js'
@@ -71,9 +71,14 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadOptions):
 
   const candidates: LoadedPlugin[] = []
   const byId = new Map<string, LoadedPlugin>()
+  // Plugins the site enables but that failed a check: their own problem is reported; dependants say nothing more.
+  const rejected = new Set<string>()
   for (const r of resolved) {
     const plugin = checkManifest(r, options)
-    if (!plugin) continue
+    if (!plugin) {
+      if (typeof r.definition.id === 'string') rejected.add(r.definition.id)
+      continue
+    }
     const earlier = byId.get(plugin.id)
     if (earlier) {
       problems.add({
@@ -90,6 +95,7 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadOptions):
   for (const plugin of candidates) {
     for (const [dep, range] of Object.entries(plugin.dependencies)) {
       const found = byId.get(dep)
+      if (!found && rejected.has(dep)) continue
       if (!found) {
         problems.add({
           code: 'PLUGIN_DEPENDENCY_MISSING',
@@ -188,7 +194,8 @@ function checkManifest(r: ResolvedPlugin & { entry: PluginEntry }, { kernelVersi
       problems.add({
         code: 'PLUGIN_SETTINGS_INVALID',
         plugin: def.id,
-        path: `/plugins/${where}/settings${p.pointer}`,
+        // A JSON Pointer into site.json: the plugin key ("./plugins/x", "@scope/name") has its "/" escaped.
+        path: `/plugins/${escapePointer(where)}/settings${p.pointer}`,
         message: `Setting ${p.pointer || '(root)'} of plugin "${def.id}" ${p.detail} (at /plugins/${where}/settings${p.pointer} in site.json).`,
       })
     }

@@ -1,0 +1,55 @@
+// Parses the command line and runs one command. Each command returns its exit code.
+import path from 'node:path'
+import { checkCommand } from './commands/check.js'
+import { migrateCommand } from './commands/migrate.js'
+import { pluginsCommand } from './commands/plugins.js'
+import { startCommand } from './commands/start.js'
+
+export const USAGE = `Usage: plein <command> [siteDir]
+
+Commands:
+  start [siteDir]     boot the site and serve it (default siteDir: sites/demo if it exists, else .)
+  migrate [siteDir]   run pending database migrations, then exit
+  check [siteDir]     validate site.json and its plugins; print the boot plan or every problem
+  plugins [siteDir]   list installed plugins and which of them the site enables
+
+Environment:
+  PORT (8080), HOST (0.0.0.0), DATABASE_URL (unset: embedded database in the data folder),
+  PLEIN_DATA_DIR (<siteDir>/data), PLEIN_SECRET (generated once into the data folder),
+  LOG_LEVEL (info), PLEIN_SHUTDOWN_TIMEOUT_MS (10000), PLEIN_TRUST_PROXY (false)
+`
+
+export interface Io {
+  out(line: string): void
+  err(line: string): void
+}
+
+export const stdio: Io = {
+  out: line => process.stdout.write(line + '\n'),
+  err: line => process.stderr.write(line + '\n'),
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv
+  const flags = rest.filter(a => a.startsWith('-'))
+  const args = rest.filter(a => !a.startsWith('-'))
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    io.out(USAGE)
+    return command ? 0 : 1
+  }
+  const siteDir = path.resolve(args[0] ?? '.')
+  const json = flags.includes('--json')
+  switch (command) {
+    case 'start':
+      return startCommand(siteDir, io)
+    case 'migrate':
+      return migrateCommand(siteDir, io)
+    case 'check':
+      return checkCommand(siteDir, io, { json })
+    case 'plugins':
+      return pluginsCommand(siteDir, io, { json })
+    default:
+      io.err(`plein: unknown command "${command}".\n\n${USAGE}`)
+      return 2
+  }
+}
