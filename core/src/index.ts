@@ -47,6 +47,19 @@ export type { Site, SiteContact } from './tenancy/site.js'
 export { normalizeHost } from './tenancy/site.js'
 export { ANONYMOUS, PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken, groupToken, siteToken, type Viewer, type ViewerUser } from './access/viewer.js'
 
+// Identity and access
+export { AccessService, accessSchema, type AccessLists, type ListOptions } from './access/access.js'
+export { identityHooks, type Account } from './identity/hooks.js'
+export { userSchema } from './identity/routes.js'
+export type { PluginUsers } from './plugins/context.js'
+export type { KernelSettings } from './config/kernel-settings.js'
+export { kernelSettings } from './config/kernel-settings.js'
+
+// Paging, forms, mail
+export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
+export { readFormBody, escapeHtml } from './http/form.js'
+export type { MailService, MailMessage } from './services/mail.js'
+
 // Config, logging, kernel
 export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'
 export { readEnvironment, EnvironmentError, type Environment } from './config/environment.js'

@@ -17,6 +17,10 @@ export const kernelHooks = defineHooks('kernel', () => ({
     since: '1.0.0',
     description: 'Answer with the site for a host name the root site does not own (the subsites plugin taps this).',
   }),
+  loadSite: decision<[id: string], Site>({
+    since: '1.0.0',
+    description: 'Answer with the site that has this id, when it is not the root site (the subsites plugin taps this).',
+  }),
   siteResolved: event<[Site, RequestContext]>({ since: '1.0.0', description: 'A request was matched to a site.' }),
   request: event<[RequestContext]>({
     since: '1.0.0',

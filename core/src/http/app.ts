@@ -9,6 +9,8 @@ import { normalizeHost } from '../tenancy/site.js'
 import type { RequestContext } from './context.js'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problems } from './problem.js'
 import type { RouteTable } from './router.js'
+import { checkCsrf, NO_AUTH, type AuthInfo } from '../identity/authenticate.js'
+import { kernelSettings } from '../config/kernel-settings.js'
 
 export interface AppDeps {
   log: Logger
@@ -16,8 +18,8 @@ export interface AppDeps {
   routes: RouteTable
   /** The site for a host name, or undefined for a host no site owns. */
   resolveSite(host: string): Site | undefined | Promise<Site | undefined>
-  /** Who is asking (the identity part of the kernel fills this in). */
-  resolveViewer(ctx: RequestContext): Viewer | Promise<Viewer>
+  /** Who is asking, and how they proved it (the identity part of the kernel). */
+  resolveViewer(ctx: RequestContext): Promise<{ viewer: Viewer; auth: AuthInfo }>
   /** Runs after site and viewer are known (kernel hooks). */
   onRequest?(ctx: RequestContext): Promise<void>
   ready(): Promise<boolean>
@@ -49,6 +51,8 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
     ctx.set('X-Request-Id', requestId)
     ctx.set('API-Version', deps.apiVersion)
     ctx.set('X-Content-Type-Options', 'nosniff')
+    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin')
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin')
     if (deps.draining()) ctx.set('Connection', 'close')
     try {
       await next()
@@ -94,11 +98,16 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
     }
     ctx.site = site
     ctx.viewer = ANONYMOUS
-    ctx.viewer = await deps.resolveViewer(ctx)
+    ctx.auth = NO_AUTH
+    ctx.set('Content-Security-Policy', contentSecurityPolicy(site))
+    const who = await deps.resolveViewer(ctx)
+    ctx.viewer = who.viewer
+    ctx.auth = who.auth
     if (deps.onRequest) await deps.onRequest(ctx)
     if (mounts.length > 0) {
       for (const m of mounts) {
         if ((ctx.path === m.prefix || ctx.path.startsWith(m.prefix + '/')) && (m.pluginId === 'kernel' || site.isEnabled(m.pluginId))) {
+          checkCsrf(ctx)
           return m.middleware(ctx, next)
         }
       }
@@ -109,6 +118,28 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
   // Koa's own error event is not used: every error is answered and logged above.
   app.silent = true
   return app
+}
+
+const policies = new WeakMap<Site, string>()
+
+/** No inline script anywhere; framing only by the origins a site allows. */
+function contentSecurityPolicy(site: Site): string {
+  let policy = policies.get(site)
+  if (!policy) {
+    const ancestors = kernelSettings(site).security?.frameAncestors ?? []
+    policy = [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      `frame-ancestors ${ancestors.length > 0 ? ancestors.join(' ') : "'none'"}`,
+    ].join('; ')
+    policies.set(site, policy)
+  }
+  return policy
 }
 
 function notFound(ctx: RequestContext): HttpProblem {

@@ -2,6 +2,7 @@
 import type { ParameterizedContext } from 'koa'
 import type { Logger } from 'pino'
 import type { Viewer } from '../access/viewer.js'
+import type { AuthInfo } from '../identity/authenticate.js'
 import type { Site } from '../tenancy/site.js'
 
 export interface RequestExtras {
@@ -9,6 +10,8 @@ export interface RequestExtras {
   site: Site
   /** Who is asking. */
   viewer: Viewer
+  /** How the viewer proved who they are (kernel-internal detail; plugins use `viewer`). */
+  auth: AuthInfo
   /** Also sent back as X-Request-Id. */
   requestId: string
   /** Child logger with the request id and site. */

@@ -7,6 +7,8 @@ import { readJsonBody, DEFAULT_JSON_LIMIT } from './body.js'
 import type { RequestContext, RouteContext } from './context.js'
 import type { ProblemFieldError } from './problem.js'
 import { compileInput, inputErrors, invalidInput } from './validate.js'
+import { readFormBody } from './form.js'
+import { checkCsrf } from '../identity/authenticate.js'
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
 
@@ -35,6 +37,13 @@ export interface RouteSpec {
   auth?: boolean
   /** Leave the route out of the OpenAPI document (HTML pages, feeds). */
   hidden?: boolean
+  /**
+   * JSON Schema of an HTML form's fields (application/x-www-form-urlencoded); values are coerced from
+   * strings. A cookie session's form must carry the `_csrf` field (removed before validation).
+   */
+  form?: JsonSchema
+  /** `false` for routes that act on no session's authority (sign-in, registration): no CSRF check. */
+  csrf?: false
 }
 
 export type RouteHandler<B = any, Q = any, P = any> = (ctx: RouteContext<B, Q, P>) => unknown | Promise<unknown>
@@ -105,20 +114,34 @@ export class RouteTable {
     if (this.names.has(name)) throw new TypeError(`Route name "${name}" is used twice; names are unique in the installation`)
     this.names.add(name)
     this.routes.push({ pluginId, name, method, path, spec })
-    const validators = compileInput(spec)
+    if (spec.form !== undefined && spec.body !== undefined) throw new TypeError(`Route ${name}: give body or form, not both`)
+    const validators = compileInput({ ...spec, body: spec.body, query: spec.query, params: spec.params })
+    const formValidator = spec.form === undefined ? undefined : compileInput({ query: spec.form }).query
     const limit = spec.bodyLimit ?? DEFAULT_JSON_LIMIT
     const always = pluginId === KERNEL_ID
 
     const middleware = async (ctx: RequestContext, next: () => Promise<unknown>) => {
       // A plugin that is off on this site has no routes there: fall through to 404.
       if (!always && !ctx.site.isEnabled(pluginId)) return next()
+      let form: Record<string, unknown> | undefined
+      if (formValidator) {
+        form = await readFormBody(ctx)
+        const token = typeof form._csrf === 'string' ? form._csrf : undefined
+        delete form._csrf
+        if (spec.csrf !== false) checkCsrf(ctx, token)
+      } else if (spec.csrf !== false) {
+        checkCsrf(ctx)
+      }
       const errors: ProblemFieldError[] = []
       const params = { ...ctx.params }
       if (validators.params && !validators.params(params)) errors.push(...inputErrors('path', validators.params))
       const query: Record<string, unknown> = { ...ctx.query }
       if (validators.query && !validators.query(query)) errors.push(...inputErrors('query', validators.query))
       let body: unknown
-      if (validators.body) {
+      if (formValidator && form) {
+        body = form
+        if (!formValidator(form)) errors.push(...inputErrors('body', formValidator))
+      } else if (validators.body) {
         body = await readJsonBody(ctx, limit)
         if (body === undefined) {
           errors.push({ in: 'body', location: { pointer: '' }, detail: 'a JSON body is required', code: 'required' })

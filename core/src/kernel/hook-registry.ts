@@ -2,12 +2,13 @@
 import type { HookSetDefinition } from '../hooks/define.js'
 import { KERNEL_ID, LiveHookSet, type HookEnvironment, type HookScope, type HookTapError, type TapRecord } from '../hooks/live.js'
 import { coreHookSets } from '../hooks/kernel-hooks.js'
+import { identityHooks } from '../identity/hooks.js'
 
 export class HookOwnerError extends Error {
   readonly code = 'HOOK_OWNER_NOT_DEPENDENCY'
   constructor(readonly plugin: string, readonly owner: string) {
     super(
-      `Plugin "${plugin}" taps hooks of "${owner}" without depending on it. Add "${owner}" to its dependencies (or optionalDependencies).`,
+      `Plugin "${plugin}" uses the hooks or services of "${owner}" without depending on it. Add "${owner}" to its dependencies (or optionalDependencies).`,
     )
   }
 }
@@ -28,7 +29,7 @@ export class HookRegistry {
 
   constructor(onEventTapError: (error: HookTapError) => void, defaultScope: () => HookScope) {
     this.env = { onEventTapError, taps: this.taps, defaultScope }
-    for (const def of coreHookSets) this.declare(def as HookSetDefinition)
+    for (const def of [...coreHookSets, identityHooks]) this.declare(def as HookSetDefinition)
   }
 
   declare(def: HookSetDefinition): void {

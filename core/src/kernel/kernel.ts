@@ -23,6 +23,16 @@ import { loadPlugins, type LoadedPlugin, type PluginEntry } from '../plugins/reg
 import { serviceOwner, type ServiceRef } from '../services/refs.js'
 import { SiteRecord, type Site } from '../tenancy/site.js'
 import { HookOwnerError, HookRegistry, type DeprecatedUse } from './hook-registry.js'
+import { AccessService } from '../access/access.js'
+import { authenticate, baseViewer, type AuthInfo } from '../identity/authenticate.js'
+import { identityHooks } from '../identity/hooks.js'
+import { AccountLifecycle } from '../identity/lifecycle.js'
+import type { HashingProfile } from '../identity/passwords.js'
+import { identityRoutes, userJson } from '../identity/routes.js'
+import { IdentityService } from '../identity/service.js'
+import { randomSecret } from '../identity/secrets.js'
+import { createMailService, type MailService } from '../services/mail.js'
+import { RateLimiter } from '../services/rate-limit.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -48,6 +58,12 @@ export interface KernelOptions {
   startTimeoutMs?: number
   trustProxy?: boolean
   onMigration?: MigrationProgress
+  /** smtp://user:pass@host:port (PLEIN_SMTP_URL); unset writes mail as .eml files into `<dataDir>/mail/`. */
+  smtpUrl?: string
+  /** Sender of the site's mail (PLEIN_MAIL_FROM). */
+  mailFrom?: string
+  /** Password hashing cost: 'standard' (default); 'fast' only for test kernels. */
+  passwordHashing?: HashingProfile
 }
 
 export interface PluginPlanEntry {
@@ -98,17 +114,54 @@ export class Kernel {
   private openApiCache = new Map<string, Record<string, unknown>>()
   readonly plan: BootPlan
   private readonly installationScope: HookScope
+  readonly limiter: RateLimiter
+  readonly identity: IdentityService
+  readonly access: AccessService
+  readonly lifecycle: AccountLifecycle
+  private mailService?: MailService
+  private sweeper?: NodeJS.Timeout
 
   private constructor(readonly options: KernelOptions, readonly config: SiteConfig) {
     this.log = options.log ?? createLogger()
     this.dataDir = path.resolve(options.dataDir ?? path.join(options.siteDir, 'data'))
-    this.secret = options.secret ?? ''
+    this.secret = options.secret ?? randomSecret()
+    if (!options.secret) this.log.warn('no secret given: using a random one, so signed links and tokens end with this process')
     this.installationScope = { isEnabled: id => !this.disabled.has(id) && this.plugins.some(p => p.loaded.id === id) }
     this.hooks = new HookRegistry(
       error => this.log.error({ err: error.cause, plugin: error.plugin, hook: error.hook }, error.message),
       () => this.installationScope,
     )
     this.plan = { kernelVersion: KERNEL_VERSION, plugins: [], disabled: [], deprecated: this.hooks.deprecatedUses, routes: 0, registerMs: 0 }
+    const db = () => this.db
+    this.limiter = new RateLimiter(db)
+    this.access = new AccessService(db)
+    this.identity = new IdentityService({
+      db,
+      secret: this.secret,
+      hashing: options.passwordHashing ?? 'standard',
+      limiter: this.limiter,
+      mail: () => this.mail,
+      log: this.log.child({ part: 'identity' }),
+    })
+    this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
+  }
+
+  /** Outgoing mail: SMTP when configured, else .eml files in the data folder. */
+  get mail(): MailService {
+    this.mailService ??= createMailService({
+      smtpUrl: this.options.smtpUrl,
+      from: this.options.mailFrom ?? `${this.config.name} <noreply@${this.config.hosts.find(h => h.includes('.')) ?? 'localhost'}>`,
+      dataDir: this.dataDir,
+      log: this.log.child({ part: 'mail' }),
+    })
+    return this.mailService
+  }
+
+  /** A site by id: the root, or one a plugin knows (subsites). */
+  async siteById(id: string): Promise<Site | undefined> {
+    if (this.root?.id === id) return this.root
+    const load = this.hooksOf(kernelHooks).loadSite
+    return load.isUsed ? load.call(null, id) : undefined
   }
 
   /**
@@ -232,6 +285,9 @@ export class Kernel {
       problems.throwIfAny()
     }
     this.phase = 'running'
+    // Expired sessions, one-time tokens and rate-limit windows are swept every 10 minutes.
+    this.sweeper = setInterval(() => void this.sweep(), 10 * 60_000)
+    this.sweeper.unref()
     this.log.info(
       {
         kernel: KERNEL_VERSION,
@@ -243,6 +299,16 @@ export class Kernel {
     )
     for (const d of this.hooks.deprecatedUses) {
       this.log.warn(d, `plugin "${d.plugin}" uses deprecated hook ${d.hook}; use ${d.use} (deprecated since ${d.since}, removed in ${d.removeIn})`)
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      await this.limiter.sweep()
+      await this.db.query('DELETE FROM kernel_session WHERE expires_at < now()')
+      await this.db.query(`DELETE FROM kernel_one_time_token WHERE expires_at < now() - interval '1 day'`)
+    } catch (error) {
+      this.log.warn({ err: error }, 'sweeping expired sessions failed')
     }
   }
 
@@ -422,13 +488,25 @@ export class Kernel {
     return resolve.isUsed ? resolve.call(null, host) : undefined
   }
 
-  /** The viewer of a request: anonymous until the identity part signs someone in; plugins add tokens. */
-  async resolveViewer(ctx: RequestContext): Promise<Viewer> {
+  /** The viewer of a request (bearer token, session cookie or anonymous), with the tokens plugins add. */
+  async resolveViewer(ctx: RequestContext): Promise<{ viewer: Viewer; auth: AuthInfo }> {
+    const { viewer, auth } = await authenticate(ctx, this.identity)
+    return { viewer: await this.viewerTokens(viewer, ctx.site), auth }
+  }
+
+  /** Runs the access.viewerTokens filter for a viewer on a site and freezes the result. */
+  async viewerTokens(viewer: Viewer, site: Site): Promise<Viewer> {
     const viewerTokens = this.hooksOf(accessHooks).viewerTokens
-    if (!viewerTokens.isUsed) return ANONYMOUS
-    const viewer = ANONYMOUS
-    const tokens: string[] = await viewerTokens.call(ctx.site, [...viewer.tokens], { viewer, site: ctx.site })
+    if (!viewerTokens.isUsed) return viewer === ANONYMOUS ? ANONYMOUS : Object.freeze(viewer)
+    const tokens: string[] = await viewerTokens.call(site, [...viewer.tokens], { viewer, site })
     return Object.freeze({ ...viewer, tokens: new Set(tokens) })
+  }
+
+  /** The viewer an account would be on a site (for access checks outside a request, e.g. notifications). */
+  async viewerFor(account: { id: string; name: string; email: string }, site: Site): Promise<Viewer> {
+    const rows = await this.db.query<{ role: 'admin' | 'member' }>('SELECT role FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, account.id])
+    const base = baseViewer(site, { ...account, emailVerified: true, createdAt: new Date(0) }, rows[0]?.role ?? null)
+    return this.viewerTokens(base, site)
   }
 
   openApiFor(site: Site, origin: string): Record<string, unknown> {
@@ -488,13 +566,14 @@ export class Kernel {
     }
     router.get('kernel.openapi.v1', '/api/v1/openapi.json', { hidden: true }, openapi)
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
+    identityRoutes(router, this.identity, this.lifecycle)
   }
 
   private makeContext(plugin: LoadedPlugin): PluginContext {
     const kernel = this
     const id = plugin.id
     const allowed = (owner: string) =>
-      owner === id || owner === 'kernel' || owner === 'access' || owner === 'entity' || owner in plugin.dependencies || owner in plugin.optionalDependencies
+      owner === id || CORE_OWNERS.has(owner) || owner in plugin.dependencies || owner in plugin.optionalDependencies
     const hooks: PluginHooks = {
       of: (def => kernel.hooks.viewFor(id, def, allowed)) as PluginHooks['of'],
       get kernel() {
@@ -505,6 +584,9 @@ export class Kernel {
       },
       get entity() {
         return kernel.hooks.viewFor(id, entityHooks, allowed) as any
+      },
+      get identity() {
+        return kernel.hooks.viewFor(id, identityHooks, allowed) as any
       },
     }
     const registering = (what: string) => {
@@ -554,6 +636,16 @@ export class Kernel {
         return kernel.rootSite
       },
       kernel: Object.freeze({ version: KERNEL_VERSION, dataDir: this.dataDir }),
+      access: this.access,
+      users: Object.freeze({
+        byIds: (ids: readonly string[]) => kernel.identity.accountsByIds(ids),
+        json: userJson,
+        viewerFor: (account: { id: string; name: string; email: string }, site: Site) => kernel.viewerFor(account, site),
+      }),
+      get mail() {
+        return kernel.mail
+      },
+      siteById: (siteId: string) => kernel.siteById(siteId),
     } satisfies PluginContext)
   }
 
@@ -585,6 +677,7 @@ export class Kernel {
         await closed
       }
     }
+    clearInterval(this.sweeper)
     await this.hooksOf(kernelHooks).stopping.call(null)
     await this.shutdownPlugins()
     await this.database?.close()
@@ -604,6 +697,8 @@ export class Kernel {
     }
   }
 }
+
+const CORE_OWNERS = new Set(['kernel', 'access', 'entity', 'identity'])
 
 class StartTimeout extends Error {}
 

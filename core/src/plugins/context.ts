@@ -4,6 +4,10 @@ import type { Database } from '../data/database.js'
 import type { AnyHookSpec, HookSetDefinition } from '../hooks/define.js'
 import type { LiveHooks } from '../hooks/live.js'
 import type { accessHooks, entityHooks, kernelHooks } from '../hooks/kernel-hooks.js'
+import type { identityHooks, Account } from '../identity/hooks.js'
+import type { AccessService } from '../access/access.js'
+import type { Viewer } from '../access/viewer.js'
+import type { MailService } from '../services/mail.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -19,6 +23,16 @@ export interface PluginHooks {
   readonly kernel: LiveHooks<SpecsOf<typeof kernelHooks>>
   readonly access: LiveHooks<SpecsOf<typeof accessHooks>>
   readonly entity: LiveHooks<SpecsOf<typeof entityHooks>>
+  readonly identity: LiveHooks<SpecsOf<typeof identityHooks>>
+}
+
+export interface PluginUsers {
+  /** Accounts by id, in one query (for `owner` fields of a whole page). */
+  byIds(ids: readonly string[]): Promise<Map<string, Account>>
+  /** `User` as the API shows it to this viewer (e-mail only for themself and administrators). */
+  json(account: Pick<Account, 'id' | 'name' | 'email'>, viewer: Viewer): Record<string, string>
+  /** The viewer an account would be on a site, tokens included (access checks outside a request). */
+  viewerFor(account: Pick<Account, 'id' | 'name' | 'email'>, site: Site): Promise<Viewer>
 }
 
 export interface PluginServices {
@@ -53,4 +67,11 @@ export interface PluginContext {
   /** The root site (from start() on). */
   readonly rootSite: Site
   readonly kernel: KernelInfo
+  /** The access model: readable predicate, scoped lists and fetches, grant checks. */
+  readonly access: AccessService
+  readonly users: PluginUsers
+  /** Outgoing mail. */
+  readonly mail: MailService
+  /** A site by id (root or subsite). */
+  siteById(id: string): Promise<Site | undefined>
 }

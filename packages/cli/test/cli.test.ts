@@ -98,7 +98,7 @@ describe('plein command', function () {
   it('migrate runs pending migrations once; a second run has nothing to do', async () => {
     const first = await plein(['migrate', fixture('slow')], env).done
     expect(first.code, first.stderr).to.equal(0)
-    expect(first.stdout).to.contain('Ran 2 migrations.')
+    expect(first.stdout).to.match(/Ran \d+ migrations\./)
     const second = await plein(['migrate', fixture('slow')], env).done
     expect(second.code, second.stderr).to.equal(0)
     expect(second.stdout).to.contain('Nothing to migrate')

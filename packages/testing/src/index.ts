@@ -23,10 +23,31 @@ export interface TestKernelOptions {
   /** Limit for each plugin's start() (default 10 s). */
   startTimeoutMs?: number
   shutdownTimeoutMs?: number
+  /** Send mail to this SMTP server (e.g. an smtp-server on loopback); default: .eml files in the data folder. */
+  smtpUrl?: string
+}
+
+/** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
+export const TEST_SITE_SETTINGS = {
+  auth: { requireEmailVerification: false },
+  rateLimits: { registerPerIp: { max: 100000, windowSeconds: 3600 }, loginPerIp: { max: 100000, windowSeconds: 900 } },
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a }
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k]
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v
+  }
+  return out
 }
 
 export interface TestKernel {
   kernel: Kernel
+  /** The data folder (mail files land in `<dataDir>/mail/`). */
+  dataDir: string
   /** http://127.0.0.1:<port> */
   url: string
   port: number
@@ -34,11 +55,36 @@ export interface TestKernel {
   http: TestClient
   /** Another person: a client with empty cookies. */
   client(): TestClient
+  /**
+   * Registers an account and signs it in on a new client (cookie session + CSRF token).
+   * The first account of a kernel becomes the root site's administrator.
+   */
+  signUp(who?: { name?: string; email?: string; password?: string }): Promise<SignedUp>
   /** Stops the kernel, drops the database, removes the data folder. */
   close(): Promise<void>
 }
 
 export const TEST_HOSTS = ['127.0.0.1', 'localhost']
+
+export interface SignedUp {
+  client: TestClient
+  user: { id: string; name: string; email: string }
+  password: string
+}
+
+let people = 0
+
+export async function signUp(client: TestClient, who: { name?: string; email?: string; password?: string } = {}): Promise<SignedUp> {
+  const n = ++people
+  const name = who.name ?? `Test Person ${n}`
+  const email = who.email ?? `person${n}-${Math.random().toString(36).slice(2, 8)}@example.org`
+  const password = who.password ?? 'correct horse battery staple'
+  const registered = await client.post('/api/v1/auth/register', { email, password, name })
+  if (registered.status !== 201) throw new Error(`signUp: register answered ${registered.status}: ${registered.text}`)
+  const login = await client.post('/api/v1/auth/login', { email, password })
+  if (login.status !== 200) throw new Error(`signUp: login answered ${login.status}: ${login.text}`)
+  return { client, user: login.body.user, password }
+}
 
 /**
  * A running kernel on a random port with a fresh database: embedded in memory, or a new database on the
@@ -56,6 +102,8 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
     hosts: TEST_HOSTS,
     admins: [],
     ...options.site,
+    // Tests sign up many accounts from one address and need no mail round trip, unless they ask for it.
+    settings: mergeDeep(TEST_SITE_SETTINGS, options.site?.settings ?? {}),
     plugins: {},
   }
   let kernel: Kernel | undefined
@@ -72,16 +120,20 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       log: options.log ?? createLogger({ level: process.env.PLEIN_TEST_LOG ?? 'silent', pretty: false }),
       startTimeoutMs: options.startTimeoutMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
+      passwordHashing: 'fast',
+      smtpUrl: options.smtpUrl,
     })
     const address = await kernel.listen(0, '127.0.0.1')
     const url = `http://127.0.0.1:${address.port}`
     const booted = kernel
     return {
       kernel,
+      dataDir,
       url,
       port: address.port,
       http: new TestClient(url),
       client: () => new TestClient(url),
+      signUp: who => signUp(new TestClient(url), who),
       async close() {
         await booted.stop()
         await database.drop()

@@ -1,0 +1,353 @@
+// The Accounts part of the API (API.md): register, login, logout, me, tokens, verification, reset,
+// site roles, users, and the GDPR export/deletion.
+import { PassThrough } from 'node:stream'
+import type { Viewer } from '../access/viewer.js'
+import { kernelSettings } from '../config/kernel-settings.js'
+import type { RequestContext, RouteContext } from '../http/context.js'
+import { escapeHtml } from '../http/form.js'
+import { cursorColumn, cursorTime, decodeCursor, pageQueryProperties, toPage } from '../http/paging.js'
+import { problems } from '../http/problem.js'
+import type { PluginRouter } from '../http/router.js'
+import { SESSION_COOKIE } from './authenticate.js'
+import type { Account } from './hooks.js'
+import { MIN_PASSWORD, type IdentityService } from './service.js'
+import type { AccountLifecycle } from './lifecycle.js'
+
+const email = { type: 'string', format: 'email', maxLength: 254, description: 'E-mail address.' }
+const password = { type: 'string', minLength: MIN_PASSWORD, maxLength: 1000, description: `At least ${MIN_PASSWORD} characters.` }
+const name = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' }
+const uuid = { type: 'string', format: 'uuid' }
+
+export const userSchema = {
+  type: 'object',
+  required: ['id', 'name'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string', description: 'Only for the user themself and administrators.' } },
+}
+const meSchema = { type: 'object', required: ['user', 'csrfToken'], properties: { user: userSchema, csrfToken: { type: 'string' } } }
+
+/** `User` as API.md has it: e-mail only for the user themself and administrators. */
+export function userJson(account: Pick<Account, 'id' | 'name' | 'email'>, viewer: Viewer): Record<string, string> {
+  const own = viewer.user?.id === account.id
+  return own || viewer.isAdmin ? { id: account.id, name: account.name, email: account.email } : { id: account.id, name: account.name }
+}
+
+const requireUser = (ctx: RequestContext) => {
+  if (!ctx.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
+  return ctx.viewer.user
+}
+
+const requireAdmin = (ctx: RequestContext) => {
+  requireUser(ctx)
+  if (!ctx.viewer.isAdmin) throw problems.forbidden('Only administrators of this site may do this.', { code: 'NOT_ADMIN' })
+}
+
+const origin = (ctx: RequestContext) => ctx.site.publicUrl?.replace(/\/$/, '') ?? `${ctx.protocol}://${ctx.host}`
+
+export function identityRoutes(router: PluginRouter, identity: IdentityService, lifecycle: AccountLifecycle): void {
+  router.post<{ email: string; password: string; name: string }>(
+    'auth.register',
+    '/api/v1/auth/register',
+    {
+      summary: 'Create an account.',
+      body: { type: 'object', required: ['email', 'password', 'name'], properties: { email, password, name } },
+      csrf: false,
+      responses: {
+        201: { description: 'The new account.', schema: { type: 'object', properties: { user: userSchema } } },
+        409: { description: 'The e-mail address has an account already.' },
+        429: { description: 'Too many registrations from this address.' },
+      },
+    },
+    async ctx => {
+      const account = await identity.register(ctx.site, ctx.input.body, ctx.ip)
+      if (!account.emailVerified) await identity.sendVerification(ctx.site, account, origin(ctx))
+      await lifecycle.registered(account, ctx.site)
+      ctx.status = 201
+      return { user: userJson(account, { ...ctx.viewer, user: account }) }
+    },
+  )
+
+  router.post<{ email: string; password: string }>(
+    'auth.login',
+    '/api/v1/auth/login',
+    {
+      summary: 'Sign in: sets the session cookie and returns the CSRF token.',
+      body: { type: 'object', required: ['email', 'password'], properties: { email: { type: 'string', maxLength: 254 }, password: { type: 'string', maxLength: 1000 } } },
+      csrf: false,
+      responses: {
+        200: { description: 'Signed in.', schema: meSchema },
+        401: { description: 'Wrong e-mail address or password (the same answer for both).' },
+        403: { description: 'The e-mail address is not confirmed yet.' },
+        429: { description: 'Too many failed sign-ins; see Retry-After.' },
+      },
+    },
+    async ctx => {
+      // A new session id at every sign-in: an id planted before (fixation) is never promoted.
+      if (ctx.auth.kind === 'session') await identity.logout(ctx.auth.sessionHash)
+      const { account, sessionId, csrfToken } = await identity.login(ctx.site, ctx.input.body, ctx.ip)
+      ctx.cookies.set(SESSION_COOKIE, sessionId, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: ctx.secure,
+        path: '/',
+        overwrite: true,
+        maxAge: kernelSettings(ctx.site).sessions.absoluteDays * 86_400_000,
+      })
+      await lifecycle.signedIn(account, ctx.site)
+      return { user: userJson(account, { ...ctx.viewer, user: account }), csrfToken }
+    },
+  )
+
+  router.post('auth.logout', '/api/v1/auth/logout', { summary: 'Sign out: the session ends on the server.', responses: { 204: { description: 'Signed out.' } } }, async ctx => {
+    if (ctx.auth.kind === 'session') await identity.logout(ctx.auth.sessionHash)
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/' })
+    ctx.status = 204
+  })
+
+  router.get('auth.me', '/api/v1/auth/me', { summary: 'The signed-in user and the CSRF token.', auth: true, responses: { 200: { description: 'You.', schema: meSchema } } }, ctx => {
+    const user = requireUser(ctx)
+    return { user: userJson(user, ctx.viewer), csrfToken: ctx.auth.kind === 'session' ? ctx.auth.csrfToken : null }
+  })
+
+  // ---- personal API tokens ----
+
+  router.post<{ name: string }>(
+    'auth.tokens.create',
+    '/api/v1/auth/tokens',
+    {
+      summary: 'Create a personal API token; the token is shown once.',
+      auth: true,
+      body: { type: 'object', required: ['name'], properties: { name } },
+      responses: { 201: { description: 'The token (shown only now).', schema: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' } } } } },
+    },
+    async ctx => {
+      const user = requireUser(ctx)
+      const created = await identity.createToken(user.id, ctx.input.body.name)
+      ctx.status = 201
+      return created
+    },
+  )
+
+  router.get(
+    'auth.tokens.list',
+    '/api/v1/auth/tokens',
+    {
+      summary: 'Your personal API tokens (never the secret).',
+      auth: true,
+      responses: {
+        200: {
+          description: 'Your tokens.',
+          schema: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, lastUsedAt: { type: ['string', 'null'], format: 'date-time' } } },
+              },
+            },
+          },
+        },
+      },
+    },
+    async ctx => ({ items: await identity.listTokens(requireUser(ctx).id) }),
+  )
+
+  router.delete<unknown, unknown, { id: string }>(
+    'auth.tokens.delete',
+    '/api/v1/auth/tokens/:id',
+    { summary: 'Delete a token; it stops working at once.', auth: true, params: { type: 'object', properties: { id: uuid } }, responses: { 204: { description: 'Deleted.' } } },
+    async ctx => {
+      const user = requireUser(ctx)
+      if (!(await identity.deleteToken(user.id, ctx.input.params.id))) throw problems.notFound('You have no token with this id.', { code: 'TOKEN_NOT_FOUND' })
+      ctx.status = 204
+    },
+  )
+
+  // ---- e-mail verification and password reset ----
+
+  router.post<{ token: string }>(
+    'auth.verifyEmail',
+    '/api/v1/auth/verify-email',
+    {
+      summary: 'Confirm an e-mail address with the token from the mail.',
+      body: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 2000 } } },
+      csrf: false,
+      responses: { 200: { description: 'Confirmed.', schema: { type: 'object', properties: { user: userSchema } } } },
+    },
+    async ctx => {
+      const account = await identity.verifyEmail(ctx.input.body.token)
+      return { user: userJson(account, { ...ctx.viewer, user: account }) }
+    },
+  )
+
+  router.post<{ email: string }>(
+    'auth.verifyEmail.resend',
+    '/api/v1/auth/verify-email/resend',
+    {
+      summary: 'Send the confirmation mail again. Always 202: the answer never tells whether an account exists.',
+      body: { type: 'object', required: ['email'], properties: { email } },
+      csrf: false,
+      responses: { 202: { description: 'If the address has an unconfirmed account, a mail is on its way.' } },
+    },
+    async ctx => {
+      await identity.resendVerification(ctx.site, ctx.input.body.email, origin(ctx))
+      ctx.status = 202
+      return { status: 'accepted' }
+    },
+  )
+
+  router.post<{ email: string }>(
+    'auth.passwordReset.request',
+    '/api/v1/auth/password-reset',
+    {
+      summary: 'Mail a password-reset link. Always 202: the answer never tells whether an account exists.',
+      body: { type: 'object', required: ['email'], properties: { email } },
+      csrf: false,
+      responses: { 202: { description: 'If the address has an account, a mail is on its way.' } },
+    },
+    async ctx => {
+      await identity.requestPasswordReset(ctx.site, ctx.input.body.email, origin(ctx))
+      ctx.status = 202
+      return { status: 'accepted' }
+    },
+  )
+
+  router.post<{ token: string; password: string }>(
+    'auth.passwordReset.confirm',
+    '/api/v1/auth/password-reset/confirm',
+    {
+      summary: 'Set a new password with the token from the mail; every session of the account ends.',
+      body: { type: 'object', required: ['token', 'password'], properties: { token: { type: 'string', maxLength: 2000 }, password } },
+      csrf: false,
+      responses: { 204: { description: 'The password is changed.' } },
+    },
+    async ctx => {
+      await identity.resetPassword(ctx.input.body.token, ctx.input.body.password)
+      ctx.status = 204
+    },
+  )
+
+  // The links in the mails open these pages; the action is a POST, so a mail scanner following links changes nothing.
+  const page = (ctx: RequestContext, title: string, body: string) => {
+    ctx.type = 'text/html; charset=utf-8'
+    ctx.body = `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${escapeHtml(ctx.site.name)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+  }
+  const tokenQuery = { type: 'object', properties: { token: { type: 'string', maxLength: 2000 } }, required: ['token'] }
+  router.get<unknown, { token: string }>('auth.verifyEmail.page', '/auth/verify-email', { hidden: true, query: tokenQuery }, ctx =>
+    page(
+      ctx,
+      'E-mailadres bevestigen',
+      `<form method="post" action="/auth/verify-email"><input type="hidden" name="token" value="${escapeHtml(ctx.input.query.token)}"><button type="submit">Bevestig mijn e-mailadres / Confirm my address</button></form>`,
+    ),
+  )
+  router.post<{ token: string }>('auth.verifyEmail.form', '/auth/verify-email', { hidden: true, csrf: false, form: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 2000 } } } }, async ctx => {
+    await identity.verifyEmail(ctx.input.body.token)
+    page(ctx, 'E-mailadres bevestigd', '<p>Je e-mailadres is bevestigd. Je kunt nu inloggen. / Your address is confirmed; you can sign in now.</p>')
+  })
+  router.get<unknown, { token: string }>('auth.passwordReset.page', '/auth/reset-password', { hidden: true, query: tokenQuery }, ctx =>
+    page(
+      ctx,
+      'Nieuw wachtwoord',
+      `<form method="post" action="/auth/reset-password"><input type="hidden" name="token" value="${escapeHtml(ctx.input.query.token)}"><label for="password">Nieuw wachtwoord (minstens ${MIN_PASSWORD} tekens)</label> <input id="password" name="password" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD}" required> <button type="submit">Opslaan / Save</button></form>`,
+    ),
+  )
+  router.post<{ token: string; password: string }>(
+    'auth.passwordReset.form',
+    '/auth/reset-password',
+    { hidden: true, csrf: false, form: { type: 'object', required: ['token', 'password'], properties: { token: { type: 'string', maxLength: 2000 }, password } } },
+    async ctx => {
+      await identity.resetPassword(ctx.input.body.token, ctx.input.body.password)
+      page(ctx, 'Wachtwoord gewijzigd', '<p>Je wachtwoord is gewijzigd. Log opnieuw in. / Your password is changed; sign in again.</p>')
+    },
+  )
+
+  // ---- users and site roles ----
+
+  router.get<unknown, unknown, { id: string }>(
+    'users.get',
+    '/api/v1/users/:id',
+    { summary: 'A user (e-mail only for themself and administrators).', params: { type: 'object', properties: { id: uuid } }, responses: { 200: { description: 'The user.', schema: userSchema } } },
+    async ctx => {
+      const found = (await identity.accountsByIds([ctx.input.params.id])).get(ctx.input.params.id)
+      if (!found) throw problems.notFound('No user with this id.', { code: 'USER_NOT_FOUND' })
+      return userJson(found, ctx.viewer)
+    },
+  )
+
+  router.get<unknown, { limit: number; cursor?: string; role?: 'admin' | 'member' }>(
+    'site.members.list',
+    '/api/v1/site/members',
+    {
+      summary: 'Accounts with a role on this site (administrators only).',
+      auth: true,
+      query: { type: 'object', properties: { ...pageQueryProperties, role: { enum: ['admin', 'member'] } } },
+      responses: { 200: { description: 'A page of members.' }, 403: { description: 'Not an administrator.' } },
+    },
+    async ctx => {
+      requireAdmin(ctx)
+      return membersPage(identity, ctx)
+    },
+  )
+
+  router.patch<{ role: 'admin' | 'member' }, unknown, { userId: string }>(
+    'site.members.update',
+    '/api/v1/site/members/:userId',
+    {
+      summary: 'Make an account administrator or member of this site (administrators only; never the last administrator).',
+      auth: true,
+      params: { type: 'object', properties: { userId: uuid } },
+      body: { type: 'object', required: ['role'], properties: { role: { enum: ['admin', 'member'] } } },
+      responses: { 200: { description: 'The new role.' }, 403: { description: 'Not an administrator.' }, 409: { description: 'That would leave the site without an administrator.' } },
+    },
+    async ctx => {
+      requireAdmin(ctx)
+      await identity.setRole(ctx.site, ctx.input.params.userId, ctx.input.body.role)
+      return { userId: ctx.input.params.userId, role: ctx.input.body.role }
+    },
+  )
+
+  // ---- privacy (AVG/GDPR) ----
+
+  router.get('users.me.export', '/api/v1/users/me/export', { summary: 'All your personal data and content, as JSON (streamed).', auth: true, responses: { 200: { description: 'Your data.' } } }, async ctx => {
+    const user = requireUser(ctx)
+    const out = new PassThrough()
+    ctx.type = 'application/json; charset=utf-8'
+    ctx.set('Content-Disposition', 'attachment; filename="plein-export.json"')
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = out
+    lifecycle.exportTo(user.id, out).catch(error => {
+      ctx.log.error({ err: error }, 'export failed')
+      out.destroy(error)
+    })
+  })
+
+  router.delete('users.me.delete', '/api/v1/users/me', { summary: 'Delete your account and personal data.', auth: true, responses: { 204: { description: 'Deleted.' }, 409: { description: 'A plugin refused (e.g. you are the only owner of a group).' } } }, async ctx => {
+    const user = requireUser(ctx)
+    await lifecycle.delete(user.id, ctx.site)
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/' })
+    ctx.status = 204
+  })
+}
+
+async function membersPage(identity: IdentityService, ctx: RouteContext<unknown, { limit: number; cursor?: string; role?: string }>) {
+  const { limit, cursor: raw, role } = ctx.input.query
+  const cursor = decodeCursor(raw)
+  const params: unknown[] = [ctx.site.id]
+  const clauses = ['m.site_id = $1']
+  if (role) {
+    params.push(role)
+    clauses.push(`m.role = $${params.length}`)
+  }
+  if (cursor) {
+    params.push(cursor.micros, cursor.id)
+    clauses.push(`(m.created_at, m.account_id) < (${cursorTime(`$${params.length - 1}`)}, $${params.length}::uuid)`)
+  }
+  params.push(limit + 1)
+  const rows = await identity.db.query(
+    `SELECT m.account_id AS id, m.role, m.created_at, ${cursorColumn('m')} AS cursor_us, a.name, a.email
+       FROM kernel_site_member m JOIN kernel_account a ON a.id = m.account_id
+      WHERE ${clauses.join(' AND ')} ORDER BY m.created_at DESC, m.account_id DESC LIMIT $${params.length}`,
+    params,
+  )
+  return toPage(rows, limit, (r: any) => ({ user: { id: r.id, name: r.name, email: r.email }, role: r.role, since: r.created_at }))
+}
+

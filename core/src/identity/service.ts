@@ -1,0 +1,345 @@
+// Accounts, sessions, personal API tokens, one-time tokens and site roles: the kernel's identity service.
+import type { Logger } from 'pino'
+import type { EntityManager } from 'typeorm'
+import { kernelSettings } from '../config/kernel-settings.js'
+import type { Database } from '../data/database.js'
+import { HttpProblem, problems } from '../http/problem.js'
+import type { MailService } from '../services/mail.js'
+import type { Limit, RateLimiter } from '../services/rate-limit.js'
+import type { Site } from '../tenancy/site.js'
+import type { Account } from './hooks.js'
+import { dummyHash, hashPassword, verifyPassword, type HashingProfile } from './passwords.js'
+import { deriveKey, randomSecret, readSignedToken, sha256, signToken } from './secrets.js'
+
+export interface AccountRow {
+  id: string
+  email: string
+  name: string
+  password_hash: string
+  email_verified_at: Date | null
+  created_at: Date
+}
+
+export const toAccount = (r: Pick<AccountRow, 'id' | 'email' | 'name' | 'email_verified_at' | 'created_at'>): Account => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  emailVerified: r.email_verified_at !== null,
+  createdAt: r.created_at,
+})
+
+export interface SessionAuth {
+  account: Account
+  sessionHash: string
+  csrfToken: string
+  role: 'admin' | 'member' | null
+}
+
+export interface TokenAuth {
+  account: Account
+  tokenId: string
+  role: 'admin' | 'member' | null
+}
+
+export interface IdentityDeps {
+  db: () => Database
+  secret: string
+  hashing: HashingProfile
+  limiter: RateLimiter
+  mail: () => MailService
+  log: Logger
+}
+
+const ONE_DAY = 24 * 3600
+export const MIN_PASSWORD = 10
+
+export class IdentityService {
+  private readonly oneTimeKey: Buffer
+
+  constructor(private readonly deps: IdentityDeps) {
+    this.oneTimeKey = deriveKey(deps.secret, 'one-time-token')
+  }
+
+  get db(): Database {
+    return this.deps.db()
+  }
+
+  private async limited(key: string, limit: Limit, what: string): Promise<void> {
+    const state = await this.deps.limiter.peek(key, limit)
+    if (state.hits >= limit.max) {
+      throw problems.tooManyRequests(`Too many ${what}. Try again in ${state.retryAfter} seconds.`, {
+        code: 'RATE_LIMITED',
+        headers: { 'Retry-After': String(state.retryAfter) },
+      })
+    }
+  }
+
+  // ---- accounts ----
+
+  async register(site: Site, input: { email: string; password: string; name: string }, ip: string): Promise<Account> {
+    const settings = kernelSettings(site)
+    if (!settings.auth.allowRegistration) throw problems.forbidden('This site does not take new accounts.', { code: 'REGISTRATION_CLOSED' })
+    await this.limited(`register:ip:${ip}`, settings.rateLimits.registerPerIp, 'registrations from your address')
+    await this.deps.limiter.hit(`register:ip:${ip}`, settings.rateLimits.registerPerIp)
+    const email = input.email.trim()
+    const hash = await hashPassword(input.password, this.deps.hashing)
+    const verified = !settings.auth.requireEmailVerification
+    const account = await this.db.transaction(async m => {
+      // One registration at a time decides who is first (and so the root site's administrator).
+      await m.query('SELECT pg_advisory_xact_lock(7165432102)')
+      const taken = await m.query('SELECT 1 FROM kernel_account WHERE lower(email) = lower($1)', [email])
+      if (taken.length > 0) {
+        throw problems.conflict('An account with this e-mail address exists already. Sign in, or reset your password.', { code: 'EMAIL_TAKEN' })
+      }
+      const first = (await m.query('SELECT NOT EXISTS (SELECT 1 FROM kernel_account) AS first'))[0].first as boolean
+      const rows: AccountRow[] = await m.query(
+        `INSERT INTO kernel_account (email, name, password_hash, email_verified_at)
+         VALUES ($1, $2, $3, CASE WHEN $4::boolean THEN now() END) RETURNING *`,
+        [email, input.name.trim(), hash, verified],
+      )
+      const row = rows[0]!
+      if (first && site.isRoot && site.admins.length === 0) {
+        await m.query(`INSERT INTO kernel_site_member (site_id, account_id, role) VALUES ($1, $2, 'admin')`, [site.id, row.id])
+        this.deps.log.info({ account: row.id }, 'the first account is the root site administrator')
+      }
+      return toAccount(row)
+    })
+    return account
+  }
+
+  async findAccountByEmail(email: string): Promise<AccountRow | undefined> {
+    const rows: AccountRow[] = await this.db.query('SELECT * FROM kernel_account WHERE lower(email) = lower($1)', [email.trim()])
+    return rows[0]
+  }
+
+  async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
+    if (ids.length === 0) return new Map()
+    const rows: AccountRow[] = await this.db.query('SELECT * FROM kernel_account WHERE id = ANY($1::uuid[])', [[...new Set(ids)]])
+    return new Map(rows.map(r => [r.id, toAccount(r)]))
+  }
+
+  // ---- sessions ----
+
+  /** Checks the password (rate-limited per account and per address) and makes a new session. */
+  async login(site: Site, input: { email: string; password: string }, ip: string): Promise<{ account: Account; sessionId: string; csrfToken: string }> {
+    const settings = kernelSettings(site)
+    const accountKey = `login:account:${input.email.trim().toLowerCase()}`
+    const ipKey = `login:ip:${ip}`
+    await this.limited(accountKey, settings.rateLimits.loginPerAccount, 'failed sign-ins for this account')
+    await this.limited(ipKey, settings.rateLimits.loginPerIp, 'failed sign-ins from your address')
+    const row = await this.findAccountByEmail(input.email)
+    // The same work whether or not the account exists: no answer or timing tells which e-mails have accounts.
+    const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHash(this.deps.hashing)))
+    if (!row || !ok) {
+      await this.deps.limiter.hit(accountKey, settings.rateLimits.loginPerAccount)
+      await this.deps.limiter.hit(ipKey, settings.rateLimits.loginPerIp)
+      throw problems.unauthorized('The e-mail address or password is wrong.', { code: 'INVALID_CREDENTIALS' })
+    }
+    if (settings.auth.requireEmailVerification && row.email_verified_at === null) {
+      throw problems.forbidden('Confirm your e-mail address first: follow the link in the message we sent you.', { code: 'EMAIL_NOT_VERIFIED' })
+    }
+    await this.deps.limiter.reset(accountKey)
+    const sessionId = randomSecret()
+    const csrfToken = randomSecret()
+    await this.db.query(
+      `INSERT INTO kernel_session (id_hash, account_id, site_id, csrf_token, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(days => $5))`,
+      [sha256(sessionId), row.id, site.id, csrfToken, settings.sessions.absoluteDays],
+    )
+    return { account: toAccount(row), sessionId, csrfToken }
+  }
+
+  /** The session behind a cookie value, if it is alive; touches it at most once a minute. */
+  async session(site: Site, sessionId: string): Promise<SessionAuth | undefined> {
+    if (sessionId.length < 20 || sessionId.length > 100) return undefined
+    const hash = sha256(sessionId)
+    const rows = await this.db.query(
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, s.csrf_token, m.role,
+              s.last_seen_at < now() - interval '1 minute' AS stale
+         FROM kernel_session s
+         JOIN kernel_account a ON a.id = s.account_id
+         LEFT JOIN kernel_site_member m ON m.site_id = $2 AND m.account_id = a.id
+        WHERE s.id_hash = $1 AND s.site_id = $2 AND s.expires_at > now()
+          AND s.last_seen_at > now() - make_interval(mins => $3)`,
+      [hash, site.id, kernelSettings(site).sessions.idleMinutes],
+    )
+    const row = rows[0]
+    if (!row) return undefined
+    if (row.stale) await this.db.query('UPDATE kernel_session SET last_seen_at = now() WHERE id_hash = $1', [hash])
+    return { account: toAccount(row), sessionHash: hash, csrfToken: row.csrf_token, role: row.role }
+  }
+
+  async logout(sessionHash: string): Promise<void> {
+    await this.db.query('DELETE FROM kernel_session WHERE id_hash = $1', [sessionHash])
+  }
+
+  // ---- personal API tokens ----
+
+  async createToken(accountId: string, name: string): Promise<{ id: string; name: string; token: string; createdAt: Date }> {
+    const token = `plein_${randomSecret()}`
+    const rows = await this.db.query(
+      'INSERT INTO kernel_api_token (account_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id, name, created_at',
+      [accountId, name.trim(), sha256(token)],
+    )
+    return { id: rows[0].id, name: rows[0].name, token, createdAt: rows[0].created_at }
+  }
+
+  async listTokens(accountId: string): Promise<Array<{ id: string; name: string; createdAt: Date; lastUsedAt: Date | null }>> {
+    const rows = await this.db.query(
+      'SELECT id, name, created_at, last_used_at FROM kernel_api_token WHERE account_id = $1 ORDER BY created_at, id LIMIT 1000',
+      [accountId],
+    )
+    return rows.map((r: any) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at }))
+  }
+
+  async deleteToken(accountId: string, id: string): Promise<boolean> {
+    const [, count] = await this.db.query('DELETE FROM kernel_api_token WHERE id = $1 AND account_id = $2', [id, accountId])
+    return count > 0
+  }
+
+  /** The account behind a bearer token; undefined for a forged or deleted token. */
+  async token(site: Site, token: string): Promise<TokenAuth | undefined> {
+    if (!token.startsWith('plein_') || token.length > 100) return undefined
+    const hash = sha256(token)
+    const rows = await this.db.query(
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, t.id AS token_id, m.role,
+              (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
+         FROM kernel_api_token t
+         JOIN kernel_account a ON a.id = t.account_id
+         LEFT JOIN kernel_site_member m ON m.site_id = $2 AND m.account_id = a.id
+        WHERE t.token_hash = $1`,
+      [hash, site.id],
+    )
+    const row = rows[0]
+    if (!row) return undefined
+    if (row.stale) await this.db.query('UPDATE kernel_api_token SET last_used_at = now() WHERE id = $1', [row.token_id])
+    return { account: toAccount(row), tokenId: row.token_id, role: row.role }
+  }
+
+  // ---- e-mail verification and password reset ----
+
+  private async oneTimeToken(accountId: string, purpose: string, ttlSeconds: number): Promise<string> {
+    const nonce = randomSecret(16)
+    const exp = Math.floor(Date.now() / 1000) + ttlSeconds
+    await this.db.query('INSERT INTO kernel_one_time_token (nonce_hash, account_id, purpose, expires_at) VALUES ($1, $2, $3, to_timestamp($4))', [
+      sha256(nonce),
+      accountId,
+      purpose,
+      exp,
+    ])
+    return signToken({ purpose, accountId, exp, nonce }, this.oneTimeKey)
+  }
+
+  /** Uses a token once: the account id when it is genuine, unexpired and unused; else a 400. */
+  private async spendToken(token: string, purpose: string, m: EntityManager): Promise<string> {
+    const payload = readSignedToken(token, this.oneTimeKey, purpose)
+    const invalid = () =>
+      new HttpProblem({
+        status: 400,
+        detail: 'This link is invalid, expired or already used. Ask for a new one.',
+        code: 'TOKEN_INVALID',
+        errors: [{ in: 'body', location: { pointer: '/token' }, detail: 'is invalid, expired or already used', code: 'token' }],
+      })
+    if (!payload) throw invalid()
+    const [rows] = await m.query(
+      `UPDATE kernel_one_time_token SET used_at = now()
+        WHERE nonce_hash = $1 AND account_id = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > now()
+        RETURNING account_id`,
+      [sha256(payload.nonce), payload.accountId, purpose],
+    )
+    if (!rows || rows.length === 0) throw invalid()
+    return payload.accountId
+  }
+
+  async sendVerification(site: Site, account: Pick<Account, 'id' | 'email' | 'name'>, origin: string): Promise<void> {
+    const limit = kernelSettings(site).rateLimits.mailPerAccount
+    const state = await this.deps.limiter.hit(`mail:${account.id}`, limit)
+    if (state.hits > limit.max) return // quietly: the answer never tells whether mail went out
+    const token = await this.oneTimeToken(account.id, 'verify-email', 2 * ONE_DAY)
+    const link = `${origin}/auth/verify-email?token=${encodeURIComponent(token)}`
+    await this.deps.mail().send({
+      to: account.email,
+      subject: `Bevestig je e-mailadres voor ${site.name} / Confirm your e-mail address`,
+      text:
+        `Hallo ${account.name},\n\nBevestig je e-mailadres voor ${site.name} met deze link (48 uur geldig):\n${link}\n\n` +
+        `Hello ${account.name},\n\nConfirm your e-mail address for ${site.name} with this link (valid for 48 hours):\n${link}\n`,
+      link,
+    })
+  }
+
+  async resendVerification(site: Site, email: string, origin: string): Promise<void> {
+    const row = await this.findAccountByEmail(email)
+    if (row && row.email_verified_at === null) await this.sendVerification(site, toAccount(row), origin)
+  }
+
+  async verifyEmail(token: string): Promise<Account> {
+    return this.db.transaction(async m => {
+      const id = await this.spendToken(token, 'verify-email', m)
+      // UPDATE … RETURNING answers [rows, count].
+      const [rows]: [AccountRow[], number] = await m.query(
+        'UPDATE kernel_account SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1 RETURNING *',
+        [id],
+      )
+      return toAccount(rows[0]!)
+    })
+  }
+
+  async requestPasswordReset(site: Site, email: string, origin: string): Promise<void> {
+    const row = await this.findAccountByEmail(email)
+    if (!row) return
+    const limit = kernelSettings(site).rateLimits.mailPerAccount
+    const state = await this.deps.limiter.hit(`mail:${row.id}`, limit)
+    if (state.hits > limit.max) return
+    const token = await this.oneTimeToken(row.id, 'reset-password', 3600)
+    const link = `${origin}/auth/reset-password?token=${encodeURIComponent(token)}`
+    await this.deps.mail().send({
+      to: row.email,
+      subject: `Nieuw wachtwoord voor ${site.name} / Reset your password`,
+      text:
+        `Hallo ${row.name},\n\nKies een nieuw wachtwoord met deze link (1 uur geldig):\n${link}\nHeb je dit niet gevraagd? Dan hoef je niets te doen.\n\n` +
+        `Hello ${row.name},\n\nChoose a new password with this link (valid for 1 hour):\n${link}\nDid not ask for this? Then do nothing.\n`,
+      link,
+    })
+  }
+
+  /** Sets the new password and ends every session of the account. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    const hash = await hashPassword(password, this.deps.hashing)
+    await this.db.transaction(async m => {
+      const id = await this.spendToken(token, 'reset-password', m)
+      // Following the link proves the address, too.
+      await m.query(
+        'UPDATE kernel_account SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1',
+        [id, hash],
+      )
+      await m.query('DELETE FROM kernel_session WHERE account_id = $1', [id])
+    })
+  }
+
+  // ---- site roles ----
+
+  async setRole(site: Site, accountId: string, role: 'admin' | 'member'): Promise<void> {
+    await this.db.transaction(async m => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`site-roles:${site.id}`])
+      const account = (await m.query('SELECT id, email FROM kernel_account WHERE id = $1', [accountId]))[0]
+      if (!account) throw problems.notFound('No account with this id.', { code: 'USER_NOT_FOUND' })
+      if (role === 'member' && site.admins.includes(account.email.toLowerCase())) {
+        throw problems.conflict('This administrator is named in site.json; change it there.', { code: 'ADMIN_IN_CONFIG' })
+      }
+      if (role === 'member') {
+        const admins = await m.query(
+          `SELECT count(*)::int AS n FROM kernel_site_member WHERE site_id = $1 AND role = 'admin' AND account_id <> $2`,
+          [site.id, accountId],
+        )
+        if (admins[0].n === 0 && site.admins.length === 0) {
+          throw problems.conflict('A site always keeps an administrator: make someone else administrator first.', { code: 'LAST_ADMIN' })
+        }
+      }
+      await m.query(
+        `INSERT INTO kernel_site_member (site_id, account_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (site_id, account_id) DO UPDATE SET role = EXCLUDED.role`,
+        [site.id, accountId, role],
+      )
+    })
+  }
+}

@@ -1,0 +1,69 @@
+// Outgoing e-mail through nodemailer: SMTP when configured, else .eml files in <dataDir>/mail/.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { Logger } from 'pino'
+
+export interface MailMessage {
+  to: string
+  subject: string
+  text: string
+  html?: string
+  /** A link the message is about (logged when mail is written to files, so a developer can follow it). */
+  link?: string
+}
+
+export interface MailService {
+  send(message: MailMessage): Promise<void>
+  /** Where mail goes: an smtp URL without its password, or the folder of .eml files. */
+  readonly destination: string
+}
+
+export interface MailOptions {
+  /** smtp://user:pass@host:port or smtps://…; unset writes files. */
+  smtpUrl?: string
+  from: string
+  dataDir: string
+  log: Logger
+}
+
+export function createMailService(options: MailOptions): MailService {
+  if (options.smtpUrl) {
+    const url = new URL(options.smtpUrl)
+    const transport: Transporter = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
+      secure: url.protocol === 'smtps:',
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      ignoreTLS: url.searchParams.get('tls') === 'off',
+    })
+    const shown = `${url.protocol}//${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 25)}`
+    return {
+      destination: shown,
+      async send(message) {
+        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html })
+        options.log.info({ to: redactAddress(message.to), subject: message.subject }, 'mail sent')
+      },
+    }
+  }
+  const folder = path.join(options.dataDir, 'mail')
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  return {
+    destination: folder,
+    async send(message) {
+      const info = await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html })
+      mkdirSync(folder, { recursive: true })
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}.eml`
+      const file = path.join(folder, name)
+      writeFileSync(file + '.tmp', info.message as Buffer)
+      renameSync(file + '.tmp', file)
+      options.log.info({ to: redactAddress(message.to), subject: message.subject, file, link: message.link }, 'mail written to file (no PLEIN_SMTP_URL)')
+    },
+  }
+}
+
+/** `jan.jansen@example.nl` → `j***@example.nl`: enough to debug, not a list of addresses in the logs. */
+export function redactAddress(address: string): string {
+  const at = address.lastIndexOf('@')
+  return at > 0 ? `${address[0]}***${address.slice(at)}` : '***'
+}
