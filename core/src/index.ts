@@ -8,7 +8,7 @@ export type { PluginEntry, LoadedPlugin } from './plugins/registry.js'
 export type { PluginSource } from './plugins/resolve.js'
 
 // Hooks
-export { defineHooks, event, filter, decision, type HookSetDefinition, type Deprecation, type HookDoc } from './hooks/define.js'
+export { defineHooks, event, filter, decision, type HookSetDefinition, type Deprecation, type HookDoc, type EventSpec, type FilterSpec, type DecisionSpec, type AnyHookSpec } from './hooks/define.js'
 export {
   Stage,
   HookTapError,
@@ -48,12 +48,20 @@ export { normalizeHost } from './tenancy/site.js'
 export { ANONYMOUS, PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken, groupToken, siteToken, type Viewer, type ViewerUser } from './access/viewer.js'
 
 // Identity and access
-export { AccessService, accessSchema, type AccessLists, type ListOptions } from './access/access.js'
+export { AccessService, accessSchema, ENTITY_SQL, type AccessLists, type ListOptions, type EntityRow } from './access/access.js'
 export { identityHooks, type Account } from './identity/hooks.js'
 export { userSchema } from './identity/routes.js'
 export type { PluginUsers } from './plugins/context.js'
 export type { KernelSettings } from './config/kernel-settings.js'
 export { kernelSettings } from './config/kernel-settings.js'
+
+// Content
+export { sanitizeHtml, htmlToText, excerpt } from './content/sanitize.js'
+export type { ContentService, CreateInput, UpdateInput, DeleteInput, ItemJson } from './content/service.js'
+export type { KindDefinition } from './content/kinds.js'
+export { itemSchema, pageOf } from './content/routes.js'
+export type { ContainerInfo } from './hooks/kernel-hooks.js'
+export type { PluginContent } from './plugins/context.js'
 
 // Paging, forms, mail
 export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'

@@ -23,6 +23,7 @@ export interface EntityRow {
   title: string
   read_access: string[]
   write_access: string[]
+  published_at: Date | null
   created_at: Date
   updated_at: Date
   cursor_us: string
@@ -30,7 +31,7 @@ export interface EntityRow {
 
 export const ENTITY_COLUMNS = (alias: string) =>
   `${alias}.id, ${alias}.site_id, ${alias}.kind, ${alias}.owner_id, ${alias}.container_id, ${alias}.title,
-   ${alias}.read_access, ${alias}.write_access, ${alias}.created_at, ${alias}.updated_at, ${cursorColumn(alias)} AS cursor_us`
+   ${alias}.read_access, ${alias}.write_access, ${alias}.published_at, ${alias}.created_at, ${alias}.updated_at, ${cursorColumn(alias)} AS cursor_us`
 
 export const entityFromRow = (r: EntityRow): EntityRecord => ({
   id: r.id,
@@ -41,6 +42,7 @@ export const entityFromRow = (r: EntityRow): EntityRecord => ({
   title: r.title,
   readAccess: r.read_access,
   writeAccess: r.write_access,
+  publishedAt: r.published_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
@@ -74,13 +76,21 @@ export class AccessService {
    */
   readableWhere(viewer: Viewer, site: Site, alias: string, first: number): { sql: string; params: unknown[] } {
     if (viewer.isAdmin) return { sql: `${alias}.site_id = $${first}`, params: [site.id] }
-    return { sql: `${alias}.site_id = $${first} AND ${alias}.readers && $${first + 1}::text[]`, params: [site.id, [...viewer.tokens]] }
+    const t = `$${first + 1}::text[]`
+    // Drafts and scheduled items only for their writers.
+    return {
+      sql: `${alias}.site_id = $${first} AND ${alias}.readers && ${t} AND (${alias}.published_at <= now() OR ${alias}.write_access && ${t})`,
+      params: [site.id, [...viewer.tokens]],
+    }
   }
 
-  canRead(viewer: Viewer, entity: Pick<EntityRecord, 'siteId' | 'readAccess' | 'writeAccess'>, site: Site): boolean {
+  canRead(viewer: Viewer, entity: Pick<EntityRecord, 'siteId' | 'readAccess' | 'writeAccess' | 'publishedAt'>, site: Site): boolean {
     if (entity.siteId !== site.id) return false
     if (viewer.isAdmin) return true
-    return entity.readAccess.some(t => viewer.tokens.has(t)) || entity.writeAccess.some(t => viewer.tokens.has(t))
+    const writer = entity.writeAccess.some(t => viewer.tokens.has(t))
+    if (writer) return true
+    const published = entity.publishedAt !== null && entity.publishedAt.getTime() <= Date.now()
+    return published && entity.readAccess.some(t => viewer.tokens.has(t))
   }
 
   canWrite(viewer: Viewer, entity: Pick<EntityRecord, 'siteId' | 'writeAccess' | 'ownerId'>, site: Site): boolean {
@@ -191,3 +201,6 @@ export class AccessService {
     return { read: [...new Set(read)], write: [...new Set([owner, ...write])] }
   }
 }
+
+/** For plugins that join the entity table with their own: the columns to select and the row mapper. */
+export const ENTITY_SQL = Object.freeze({ columns: ENTITY_COLUMNS, fromRow: entityFromRow })

@@ -50,8 +50,16 @@ export interface EntityRecord {
   title: string
   readAccess: string[]
   writeAccess: string[]
+  /** null: a draft; in the future: scheduled. Until then only writers (and admins) see the item. */
+  publishedAt: Date | null
   createdAt: Date
   updatedAt: Date
+}
+
+/** What a container (e.g. a group) says about content created in it. */
+export interface ContainerInfo {
+  /** Access of new content when its author gives none, e.g. `{ read: ['group:<id>'], write: [] }`. */
+  defaultAccess: { read: string[]; write: string[] }
 }
 
 export interface Denial {
@@ -66,9 +74,15 @@ export const entityHooks = defineHooks('entity', () => ({
   created: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was created (after commit).' }),
   updated: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was changed (after commit).' }),
   deleted: event<[EntityRecord, Site]>({ since: '1.0.0', description: 'A content item was deleted (after commit).' }),
-  serialize: filter<Record<string, unknown>, [EntityRecord, Viewer, Site]>({
+  serialize: filter<Array<Record<string, unknown>>, [EntityRecord[], Viewer, Site]>({
     since: '1.0.0',
-    description: "Add fields to a content item's JSON (e.g. the comment count).",
+    description:
+      "Add fields to content items' JSON (e.g. the comment count). Called once per answer with every item of it (same order), so a tap can fetch what it adds in one query.",
+  }),
+  resolveContainer: decision<[containerId: string, Viewer, Site], ContainerInfo>({
+    since: '1.0.0',
+    description:
+      'Answer for a containerId your plugin owns (the groups plugin answers for groups): check the viewer may add content there (throw a 403/404 problem) and give its default access.',
   }),
 }))
 

@@ -17,7 +17,7 @@ import type { RequestContext } from '../http/context.js'
 import { buildOpenApi } from '../http/openapi.js'
 import { RouteTable } from '../http/router.js'
 import { createLogger } from '../log/logger.js'
-import type { PluginContext, PluginHooks } from '../plugins/context.js'
+import type { PluginContent, PluginContext, PluginHooks } from '../plugins/context.js'
 import { BootProblems, KernelBootError, type BootProblem } from '../plugins/errors.js'
 import { loadPlugins, type LoadedPlugin, type PluginEntry } from '../plugins/registry.js'
 import { serviceOwner, type ServiceRef } from '../services/refs.js'
@@ -33,6 +33,9 @@ import { IdentityService } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
 import { createMailService, type MailService } from '../services/mail.js'
 import { RateLimiter } from '../services/rate-limit.js'
+import { KindRegistry } from '../content/kinds.js'
+import { contentRoutes } from '../content/routes.js'
+import { ContentService } from '../content/service.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -118,6 +121,7 @@ export class Kernel {
   readonly identity: IdentityService
   readonly access: AccessService
   readonly lifecycle: AccountLifecycle
+  readonly content: ContentService
   private mailService?: MailService
   private sweeper?: NodeJS.Timeout
 
@@ -144,6 +148,13 @@ export class Kernel {
       log: this.log.child({ part: 'identity' }),
     })
     this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
+    this.content = new ContentService({
+      db,
+      access: this.access,
+      kinds: new KindRegistry(),
+      hooks: this.hooksOf(entityHooks),
+      users: { byIds: ids => this.identity.accountsByIds(ids), json: userJson },
+    })
   }
 
   /** Outgoing mail: SMTP when configured, else .eml files in the data folder. */
@@ -567,6 +578,7 @@ export class Kernel {
     router.get('kernel.openapi.v1', '/api/v1/openapi.json', { hidden: true }, openapi)
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
     identityRoutes(router, this.identity, this.lifecycle)
+    contentRoutes(router, this.content)
   }
 
   private makeContext(plugin: LoadedPlugin): PluginContext {
@@ -646,6 +658,18 @@ export class Kernel {
         return kernel.mail
       },
       siteById: (siteId: string) => kernel.siteById(siteId),
+      content: Object.freeze<PluginContent>({
+        kind(definition) {
+          registering('registering a content kind')
+          kernel.content.kind(id, definition)
+        },
+        create: kernel.content.create.bind(kernel.content),
+        update: kernel.content.update.bind(kernel.content),
+        delete: kernel.content.delete.bind(kernel.content),
+        serialize: kernel.content.serialize.bind(kernel.content),
+        page: kernel.content.page.bind(kernel.content),
+        container: kernel.content.container.bind(kernel.content),
+      }),
     } satisfies PluginContext)
   }
 

@@ -8,6 +8,8 @@ import type { identityHooks, Account } from '../identity/hooks.js'
 import type { AccessService } from '../access/access.js'
 import type { Viewer } from '../access/viewer.js'
 import type { MailService } from '../services/mail.js'
+import type { ContentService } from '../content/service.js'
+import type { KindDefinition } from '../content/kinds.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -74,4 +76,11 @@ export interface PluginContext {
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>
+  /** Content items: register a kind (in register), create/update/delete with hooks, serialize, page. */
+  readonly content: PluginContent
+}
+
+export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container'> {
+  /** Registers a kind of content this plugin owns (in register only). */
+  kind(definition: KindDefinition): void
 }

@@ -6,7 +6,7 @@ import { deepFreeze } from '../util/freeze.js'
 import { isPluginDefinition, pluginIdPattern, type PluginDefinition } from './define.js'
 import type { BootProblems } from './errors.js'
 import { topologicalOrder } from './order.js'
-import { resolvePlugin, type PluginSource, type ResolvedPlugin } from './resolve.js'
+import { findPackage, resolvePlugin, type PluginSource, type ResolvedPlugin } from './resolve.js'
 
 export interface PluginEntry {
   source: PluginSource
@@ -63,7 +63,8 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadOptions):
       const r = await resolvePlugin(entry.source, options.baseDir, problems)
       if (r) resolved.push({ ...r, entry })
     } else if (isPluginDefinition(entry.source)) {
-      resolved.push({ definition: entry.source, source: entry.source.id, entry })
+      const pkg = entry.source.url ? findPackage(entry.source.url) : undefined
+      resolved.push({ definition: entry.source, source: pkg?.name ?? entry.source.id, pkg, entry })
     } else {
       problems.add({ code: 'PLUGIN_MANIFEST_INVALID', message: 'A plugin was given that is not made with definePlugin({...}).' })
     }
