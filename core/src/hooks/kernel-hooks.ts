@@ -79,7 +79,7 @@ export const entityHooks = defineHooks('entity', () => ({
     description:
       "Add fields to content items' JSON (e.g. the comment count). Called once per answer with every item of it (same order), so a tap can fetch what it adds in one query.",
   }),
-  resolveContainer: decision<[containerId: string, Viewer, Site], ContainerInfo>({
+  resolveContainer: decision<[containerId: string, Viewer, Site, kind: string], ContainerInfo>({
     since: '1.0.0',
     description:
       'Answer for a containerId your plugin owns (the groups plugin answers for groups): check the viewer may add content there (throw a 403/404 problem) and give its default access.',

@@ -89,6 +89,12 @@ export interface HookEnvironment {
 type Gated = (scope: HookScope, args: unknown[]) => unknown
 type GatedWaterfall = (value: unknown, scope: HookScope, args: unknown[]) => unknown
 
+/** An answer meant for the client (an HttpProblem or any error with a 4xx status) passes through as it is. */
+const isClientAnswer = (error: unknown) => {
+  const status = (error as { status?: unknown } | null)?.status
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
 const skip = (plugin: string, scope: HookScope) => plugin !== KERNEL_ID && !scope.isEnabled(plugin)
 
 /** One live hook. The kernel keeps one per declared hook; plugins get views bound to their id. */
@@ -131,6 +137,7 @@ export class Hook {
         try {
           return await fn(value, ...args)
         } catch (error) {
+          if (isClientAnswer(error)) throw error
           throw new HookTapError(name, plugin, error)
         }
       }
@@ -141,6 +148,7 @@ export class Hook {
         try {
           return await fn(...args)
         } catch (error) {
+          if (isClientAnswer(error)) throw error
           throw new HookTapError(name, plugin, error)
         }
       }

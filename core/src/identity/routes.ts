@@ -84,10 +84,13 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
       // A new session id at every sign-in: an id planted before (fixation) is never promoted.
       if (ctx.auth.kind === 'session') await identity.logout(ctx.auth.sessionHash)
       const { account, sessionId, csrfToken } = await identity.login(ctx.site, ctx.input.body, ctx.ip)
+      // Secure when the site's public URL is https, also when TLS ends at a proxy in front of us.
+      const secure = ctx.secure || /^https:/i.test(ctx.site.publicUrl ?? '')
+      if (secure) ctx.cookies.secure = true
       ctx.cookies.set(SESSION_COOKIE, sessionId, {
         httpOnly: true,
         sameSite: 'lax',
-        secure: ctx.secure,
+        secure,
         path: '/',
         overwrite: true,
         maxAge: kernelSettings(ctx.site).sessions.absoluteDays * 86_400_000,

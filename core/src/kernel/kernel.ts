@@ -669,6 +669,7 @@ export class Kernel {
         serialize: kernel.content.serialize.bind(kernel.content),
         page: kernel.content.page.bind(kernel.content),
         container: kernel.content.container.bind(kernel.content),
+        enabledKinds: kernel.content.enabledKinds.bind(kernel.content),
       }),
     } satisfies PluginContext)
   }

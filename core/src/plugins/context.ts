@@ -80,7 +80,7 @@ export interface PluginContext {
   readonly content: PluginContent
 }
 
-export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container'> {
+export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container' | 'enabledKinds'> {
   /** Registers a kind of content this plugin owns (in register only). */
   kind(definition: KindDefinition): void
 }

@@ -1,0 +1,121 @@
+// @plein/plugin-groups: groups with members, requests, invitations, roles and group content.
+import { definePlugin, groupToken, LOGGED_IN_TOKEN, problems, PUBLIC_TOKEN, type Site } from '@plein/core'
+import { groupsHooks, groupsServiceRef } from './api.js'
+import { GroupGuard } from './guard.js'
+import { GroupsCreateGroups1764600000000 } from './migrations/GroupsCreateGroups1764600000000.js'
+import { groupRoutes } from './routes/groups.js'
+import { invitationRoutes } from './routes/invitations.js'
+import { memberRoutes } from './routes/members.js'
+import { groupsSettings } from './settings.js'
+import { GroupsStore } from './store.js'
+
+export { groupsHooks, groupsServiceRef, type GroupEvent, type GroupsService, type Membership, type GroupRole, type MemberStatus } from './api.js'
+
+export const groupsPlugin = definePlugin({
+  id: 'groups',
+  url: import.meta.url,
+  settings: groupsSettings,
+  migrations: [GroupsCreateGroups1764600000000],
+  hooks: groupsHooks,
+  register(ctx) {
+    const store = new GroupsStore(() => ctx.db)
+    const guard = new GroupGuard(ctx, store)
+    ctx.provide(groupsServiceRef, () => ({
+      membership: (site, groupId, accountId) => store.membership(site, groupId, accountId),
+      groupsOf: (site, accountId) => store.groupsOf(site, accountId),
+    }))
+
+    ctx.content.kind({
+      kind: 'group',
+      url: e => `/groups/${e.id}`,
+      async load(entities, viewer, site) {
+        const ids = entities.map(e => e.id)
+        const fields = await store.fields(ids)
+        const mine = viewer.user ? await store.memberships(site, ids, viewer.user.id) : new Map()
+        return new Map(
+          ids.map(id => {
+            const m = mine.get(id)
+            const e = entities.find(x => x.id === id)!
+            return [id, { name: e.title, ...fields.get(id), viewerStatus: m?.status ?? null, viewerRole: m?.status === 'member' ? m.role : null }]
+          }),
+        )
+      },
+    })
+
+    // Full members hold group:<id> on this site; pending and invited people do not.
+    ctx.hooks.access.viewerTokens.tap(async (tokens, { viewer, site }) => {
+      if (!viewer.user) return tokens
+      const groups = await store.groupsOf(site, viewer.user.id)
+      return groups.length === 0 ? tokens : [...tokens, ...groups.map(groupToken)]
+    })
+
+    // Content with containerId = a group: members only; its kinds may be switched off; default read group:<id>.
+    ctx.hooks.entity.resolveContainer.tap(async (containerId, viewer, site, kind) => {
+      const group = await store.group(site, containerId)
+      if (!group) return undefined
+      const membership = viewer.user ? await store.membership(site, containerId, viewer.user.id) : undefined
+      if (membership?.status !== 'member' && !viewer.isAdmin) {
+        if (group.hidden) throw notFoundProblem()
+        throw forbidden('Only members of this group can add content to it.', 'GROUP_MEMBERS_ONLY')
+      }
+      if (group.contentTypes && !group.contentTypes.includes(kind)) {
+        throw forbidden(`This group has "${kind}" switched off.`, 'GROUP_KIND_OFF')
+      }
+      return { defaultAccess: { read: [groupToken(containerId)], write: [] } }
+    })
+
+    // Members-only (and hidden) groups keep their content inside: no public or logged_in access.
+    const keepInside = async (entity: { containerId: string | null; readAccess: string[]; writeAccess: string[] }, site: Site) => {
+      if (!entity.containerId) return undefined
+      const group = await store.group(site, entity.containerId)
+      if (!group || !(group.membersOnly || group.hidden)) return undefined
+      const open = [...entity.readAccess, ...entity.writeAccess].some(t => t === PUBLIC_TOKEN || t === LOGGED_IN_TOKEN)
+      return open ? { reason: 'Content of this group stays inside the group: it cannot be public or open to every signed-in account.', status: 403 as const } : undefined
+    }
+    ctx.hooks.entity.beforeCreate.tap((entity, _viewer, site) => keepInside(entity, site))
+    ctx.hooks.entity.beforeUpdate.tap((entity, _viewer, site) => keepInside(entity, site))
+
+    // An e-mailed invitation waits for the account: it becomes an invitation when they register.
+    ctx.hooks.identity.registered.tap(async account => {
+      await ctx.db.transaction(async m => {
+        const invites: Array<{ group_id: string; site_id: string; invited_by: string | null }> = await m.query(
+          'DELETE FROM groups_email_invite WHERE email = lower($1) RETURNING group_id, site_id, invited_by',
+          [account.email],
+        ).then((r: any) => r[0])
+        for (const i of invites) {
+          await m.query(
+            `INSERT INTO groups_member (site_id, group_id, account_id, role, status, invited_by) VALUES ($1, $2, $3, 'member', 'invited', $4)
+             ON CONFLICT (group_id, account_id) DO NOTHING`,
+            [i.site_id, i.group_id, account.id, i.invited_by],
+          )
+        }
+      })
+    })
+
+    // A group always has an owner: an owner hands groups over before deleting their account.
+    ctx.hooks.identity.beforeAccountDelete.tap(async (account, m) => {
+      const owned: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM groups_member WHERE account_id = $1 AND role = 'owner'`, [account.id])
+      if (owned[0]!.n > 0) return { reason: `You own ${owned[0]!.n} group(s): transfer their ownership or delete them first.`, status: 409 }
+      await m.query(
+        `UPDATE groups_group g SET member_count = member_count - 1 FROM groups_member m
+          WHERE m.group_id = g.entity_id AND m.account_id = $1 AND m.status = 'member'`,
+        [account.id],
+      )
+      return undefined
+    })
+
+    ctx.hooks.identity.exportAccount.tap(async (data, account) => ({
+      ...data,
+      groups: await ctx.db.query('SELECT site_id AS "siteId", group_id AS "groupId", role, status, created_at AS "since" FROM groups_member WHERE account_id = $1', [account.id]),
+    }))
+
+    groupRoutes(ctx, store, guard)
+    memberRoutes(ctx, store, guard)
+    invitationRoutes(ctx, store, guard)
+  },
+})
+
+const forbidden = (detail: string, code: string) => problems.forbidden(detail, { code })
+const notFoundProblem = () => problems.notFound('No such group.', { code: 'GROUP_NOT_FOUND' })
+
+export default groupsPlugin
