@@ -44,7 +44,8 @@ export { Database } from './data/database.js'
 
 // Tenancy and access
 export type { Site, SiteContact } from './tenancy/site.js'
-export { normalizeHost } from './tenancy/site.js'
+export { normalizeHost, SiteRecord, type SiteInit } from './tenancy/site.js'
+export type { SiteDirectory, SiteSpec, InstalledPlugin } from './tenancy/sites.js'
 export { ANONYMOUS, PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken, groupToken, siteToken, type Viewer, type ViewerUser } from './access/viewer.js'
 
 // Identity and access

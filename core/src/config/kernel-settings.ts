@@ -9,6 +9,8 @@ export interface KernelSettings {
   access: { allowPublic: boolean; allowLoggedIn: boolean; defaultRead: Array<'public' | 'logged_in' | 'site'> }
   privacy: { deletedUserContent: 'anonymise' | 'delete' }
   security: { frameAncestors: string[] }
+  allowedEmailDomains: string[]
+  theme: { name: string; logoUrl?: string; primaryColor?: string }
 }
 
 /** A site's kernel settings, typed. Validation has filled in every default. */

@@ -2,6 +2,7 @@
 import type { Viewer } from '../access/viewer.js'
 import type { RequestContext } from '../http/context.js'
 import type { Site } from '../tenancy/site.js'
+import type { EntityManager } from 'typeorm'
 import { decision, defineHooks, event, filter } from './define.js'
 
 export interface KernelStartedInfo {
@@ -20,6 +21,10 @@ export const kernelHooks = defineHooks('kernel', () => ({
   loadSite: decision<[id: string], Site>({
     since: '1.0.0',
     description: 'Answer with the site that has this id, when it is not the root site (the subsites plugin taps this).',
+  }),
+  beforeSiteDelete: decision<[Site, EntityManager], { reason: string }>({
+    since: '1.0.0',
+    description: "Inside the transaction that deletes a (sub)site: delete this plugin's rows of that site with the given manager, or veto.",
   }),
   siteResolved: event<[Site, RequestContext]>({ since: '1.0.0', description: 'A request was matched to a site.' }),
   request: event<[RequestContext]>({

@@ -20,10 +20,20 @@ export const NO_AUTH: AuthInfo = Object.freeze({ kind: 'anonymous' })
 /** The base token set of a signed-in account on a site (before plugins add theirs). */
 export function baseViewer(site: Site, account: Account, role: 'admin' | 'member' | null): Viewer {
   const isAdmin = role === 'admin' || site.admins.includes(account.email.toLowerCase())
-  const member = isAdmin || role !== null || kernelSettings(site).membership === 'open'
+  const member = isAdmin || role !== null || openTo(site, account)
   const tokens = new Set([PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken(account.id)])
   if (member) tokens.add(siteToken(site.id))
   return { user: { id: account.id, name: account.name, email: account.email }, tokens, isAdmin }
+}
+
+/** Whether a site's open membership takes this account (its verified e-mail domain may be required). */
+export function openTo(site: Site, account: Pick<Account, 'email' | 'emailVerified'>): boolean {
+  const settings = kernelSettings(site)
+  if (settings.membership !== 'open') return false
+  const domains = settings.allowedEmailDomains ?? []
+  if (domains.length === 0) return true
+  const domain = account.email.slice(account.email.lastIndexOf('@') + 1).toLowerCase()
+  return account.emailVerified && domains.includes(domain)
 }
 
 export async function authenticate(ctx: RequestContext, identity: IdentityService): Promise<{ viewer: Viewer; auth: AuthInfo }> {

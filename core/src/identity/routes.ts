@@ -276,13 +276,57 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
     },
   )
 
-  router.get<unknown, { limit: number; cursor?: string; role?: 'admin' | 'member' }>(
+  router.post('site.join', '/api/v1/site/join', {
+    summary: 'Become a member of this site: open sites at once (200), sites with approval after an administrator agrees (202).',
+    auth: true,
+    responses: {
+      200: { description: 'You are a member.', schema: { type: 'object', properties: { status: { const: 'member' } } } },
+      202: { description: 'Your request waits for an administrator.', schema: { type: 'object', properties: { status: { const: 'pending' } } } },
+      403: { description: 'By invitation only, or your e-mail domain is not admitted.' },
+    },
+  }, async ctx => {
+    const user = requireUser(ctx)
+    const account = (await identity.accountsByIds([user.id])).get(user.id)!
+    const status = await identity.join(ctx.site, account)
+    ctx.status = status === 'member' ? 200 : 202
+    return { status }
+  })
+
+  router.post<unknown, unknown, { userId: string }>(
+    'site.members.approve',
+    '/api/v1/site/members/:userId/approve',
+    { summary: 'Admit someone who asked to join (administrators only).', auth: true, params: { type: 'object', properties: { userId: uuid } }, responses: { 200: { description: 'A member now.' }, 403: { description: 'Not an administrator.' } } },
+    async ctx => {
+      requireAdmin(ctx)
+      await identity.approve(ctx.site, ctx.input.params.userId)
+      return { status: 'member' }
+    },
+  )
+
+  router.delete<unknown, unknown, { userId: string }>(
+    'site.members.remove',
+    '/api/v1/site/members/:userId',
+    {
+      summary: 'Leave this site (yourself) or remove a member or request (administrators); never the last administrator.',
+      auth: true,
+      params: { type: 'object', properties: { userId: uuid } },
+      responses: { 204: { description: 'Removed.' }, 403: { description: 'Not an administrator.' }, 409: { description: 'The last administrator.' } },
+    },
+    async ctx => {
+      const user = requireUser(ctx)
+      if (user.id !== ctx.input.params.userId) requireAdmin(ctx)
+      await identity.removeMember(ctx.site, ctx.input.params.userId)
+      ctx.status = 204
+    },
+  )
+
+  router.get<unknown, { limit: number; cursor?: string; role?: 'admin' | 'member'; status?: 'member' | 'pending' }>(
     'site.members.list',
     '/api/v1/site/members',
     {
-      summary: 'Accounts with a role on this site (administrators only).',
+      summary: 'Accounts with a role on this site, or (status=pending) asking to join (administrators only).',
       auth: true,
-      query: { type: 'object', properties: { ...pageQueryProperties, role: { enum: ['admin', 'member'] } } },
+      query: { type: 'object', properties: { ...pageQueryProperties, role: { enum: ['admin', 'member'] }, status: { enum: ['member', 'pending'], default: 'member' } } },
       responses: { 200: { description: 'A page of members.' }, 403: { description: 'Not an administrator.' } },
     },
     async ctx => {
@@ -331,11 +375,11 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
   })
 }
 
-async function membersPage(identity: IdentityService, ctx: RouteContext<unknown, { limit: number; cursor?: string; role?: string }>) {
-  const { limit, cursor: raw, role } = ctx.input.query
+async function membersPage(identity: IdentityService, ctx: RouteContext<unknown, { limit: number; cursor?: string; role?: string; status?: string }>) {
+  const { limit, cursor: raw, role, status } = ctx.input.query
   const cursor = decodeCursor(raw)
-  const params: unknown[] = [ctx.site.id]
-  const clauses = ['m.site_id = $1']
+  const params: unknown[] = [ctx.site.id, status ?? 'member']
+  const clauses = ['m.site_id = $1', 'm.status = $2']
   if (role) {
     params.push(role)
     clauses.push(`m.role = $${params.length}`)
@@ -346,11 +390,11 @@ async function membersPage(identity: IdentityService, ctx: RouteContext<unknown,
   }
   params.push(limit + 1)
   const rows = await identity.db.query(
-    `SELECT m.account_id AS id, m.role, m.created_at, ${cursorColumn('m')} AS cursor_us, a.name, a.email
+    `SELECT m.account_id AS id, m.role, m.status, m.created_at, ${cursorColumn('m')} AS cursor_us, a.name, a.email
        FROM kernel_site_member m JOIN kernel_account a ON a.id = m.account_id
       WHERE ${clauses.join(' AND ')} ORDER BY m.created_at DESC, m.account_id DESC LIMIT $${params.length}`,
     params,
   )
-  return toPage(rows, limit, (r: any) => ({ user: { id: r.id, name: r.name, email: r.email }, role: r.role, since: r.created_at }))
+  return toPage(rows, limit, (r: any) => ({ user: { id: r.id, name: r.name, email: r.email }, role: r.role, status: r.status, since: r.created_at }))
 }
 

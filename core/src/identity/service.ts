@@ -10,6 +10,7 @@ import type { Site } from '../tenancy/site.js'
 import type { Account } from './hooks.js'
 import { dummyHash, hashPassword, verifyPassword, type HashingProfile } from './passwords.js'
 import { deriveKey, randomSecret, readSignedToken, sha256, signToken } from './secrets.js'
+import { openTo as openToAccount } from './authenticate.js'
 
 export interface AccountRow {
   id: string
@@ -154,7 +155,7 @@ export class IdentityService {
     if (sessionId.length < 20 || sessionId.length > 100) return undefined
     const hash = sha256(sessionId)
     const rows = await this.db.query(
-      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, s.csrf_token, m.role,
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, s.csrf_token, CASE WHEN m.status = 'member' THEN m.role END AS role,
               s.last_seen_at < now() - interval '1 minute' AS stale
          FROM kernel_session s
          JOIN kernel_account a ON a.id = s.account_id
@@ -202,7 +203,7 @@ export class IdentityService {
     if (!token.startsWith('plein_') || token.length > 100) return undefined
     const hash = sha256(token)
     const rows = await this.db.query(
-      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, t.id AS token_id, m.role,
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, t.id AS token_id, CASE WHEN m.status = 'member' THEN m.role END AS role,
               (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
          FROM kernel_api_token t
          JOIN kernel_account a ON a.id = t.account_id
@@ -316,7 +317,56 @@ export class IdentityService {
     })
   }
 
-  // ---- site roles ----
+  // ---- site membership and roles ----
+
+  /**
+   * Joining a site: open (and the e-mail domain fits) → member; approval → a pending request for the
+   * administrators; invite → 403.
+   */
+  async join(site: Site, account: Account): Promise<'member' | 'pending'> {
+    const settings = kernelSettings(site)
+    const existing = await this.db.query('SELECT status FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, account.id])
+    if (existing[0]?.status === 'member') return 'member'
+    if (settings.membership === 'open') {
+      if (!openToAccount(site, account)) {
+        throw problems.forbidden(`This site is for e-mail addresses in ${settings.allowedEmailDomains.join(', ')} (verified).`, { code: 'EMAIL_DOMAIN_NOT_ALLOWED' })
+      }
+      await this.db.query(
+        `INSERT INTO kernel_site_member (site_id, account_id, role, status) VALUES ($1, $2, 'member', 'member')
+         ON CONFLICT (site_id, account_id) DO UPDATE SET status = 'member'`,
+        [site.id, account.id],
+      )
+      return 'member'
+    }
+    if (settings.membership === 'invite') throw problems.forbidden('This site is by invitation only: ask an administrator.', { code: 'SITE_INVITE_ONLY' })
+    await this.db.query(
+      `INSERT INTO kernel_site_member (site_id, account_id, role, status) VALUES ($1, $2, 'member', 'pending') ON CONFLICT (site_id, account_id) DO NOTHING`,
+      [site.id, account.id],
+    )
+    return 'pending'
+  }
+
+  async approve(site: Site, accountId: string): Promise<void> {
+    const [, count] = await this.db.query(`UPDATE kernel_site_member SET status = 'member', created_at = now() WHERE site_id = $1 AND account_id = $2 AND status = 'pending'`, [
+      site.id,
+      accountId,
+    ])
+    if (!count) throw problems.notFound('No pending request of this user.', { code: 'REQUEST_NOT_FOUND' })
+  }
+
+  /** Ends a membership (leaving, or removal by an administrator); never the last administrator. */
+  async removeMember(site: Site, accountId: string): Promise<void> {
+    await this.db.transaction(async m => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`site-roles:${site.id}`])
+      const row = (await m.query('SELECT role, status FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, accountId]))[0]
+      if (!row) throw problems.notFound('This account has no membership here.', { code: 'MEMBER_NOT_FOUND' })
+      if (row.role === 'admin' && row.status === 'member') {
+        const others = await m.query(`SELECT count(*)::int AS n FROM kernel_site_member WHERE site_id = $1 AND role = 'admin' AND status = 'member' AND account_id <> $2`, [site.id, accountId])
+        if (others[0].n === 0 && site.admins.length === 0) throw problems.conflict('A site always keeps an administrator.', { code: 'LAST_ADMIN' })
+      }
+      await m.query('DELETE FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, accountId])
+    })
+  }
 
   async setRole(site: Site, accountId: string, role: 'admin' | 'member'): Promise<void> {
     await this.db.transaction(async m => {
@@ -328,7 +378,7 @@ export class IdentityService {
       }
       if (role === 'member') {
         const admins = await m.query(
-          `SELECT count(*)::int AS n FROM kernel_site_member WHERE site_id = $1 AND role = 'admin' AND account_id <> $2`,
+          `SELECT count(*)::int AS n FROM kernel_site_member WHERE site_id = $1 AND role = 'admin' AND status = 'member' AND account_id <> $2`,
           [site.id, accountId],
         )
         if (admins[0].n === 0 && site.admins.length === 0) {
@@ -336,8 +386,8 @@ export class IdentityService {
         }
       }
       await m.query(
-        `INSERT INTO kernel_site_member (site_id, account_id, role) VALUES ($1, $2, $3)
-         ON CONFLICT (site_id, account_id) DO UPDATE SET role = EXCLUDED.role`,
+        `INSERT INTO kernel_site_member (site_id, account_id, role, status) VALUES ($1, $2, $3, 'member')
+         ON CONFLICT (site_id, account_id) DO UPDATE SET role = EXCLUDED.role, status = 'member'`,
         [site.id, accountId, role],
       )
     })

@@ -36,6 +36,7 @@ import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
 import { contentRoutes } from '../content/routes.js'
 import { ContentService } from '../content/service.js'
+import { SiteDirectory } from '../tenancy/sites.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -122,6 +123,7 @@ export class Kernel {
   readonly access: AccessService
   readonly lifecycle: AccountLifecycle
   readonly content: ContentService
+  readonly sites: SiteDirectory
   private mailService?: MailService
   private sweeper?: NodeJS.Timeout
 
@@ -148,6 +150,11 @@ export class Kernel {
       log: this.log.child({ part: 'identity' }),
     })
     this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
+    this.sites = new SiteDirectory(
+      () => this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded),
+      db,
+      (site, m) => this.hooksOf(kernelHooks).beforeSiteDelete.call(null, site, m),
+    )
     this.content = new ContentService({
       db,
       access: this.access,
@@ -192,11 +199,9 @@ export class Kernel {
       config = loaded.config
     }
     if (!config) return problems.throwIfAny() as never
+    // Every listed plugin is installed (loaded, migrated, available to subsites); `enabled: false` keeps it off the root site.
     const entries: PluginEntry[] =
-      options.plugins ??
-      Object.entries(config.plugins)
-        .filter(([, v]) => v.enabled !== false)
-        .map(([source, v]) => ({ source, settings: v.settings }))
+      options.plugins ?? Object.entries(config.plugins).map(([source, v]) => ({ source, settings: v.settings, rootEnabled: v.enabled !== false }))
     const started = performance.now()
     const loaded = await loadPlugins(entries, { baseDir: options.siteDir, kernelVersion: KERNEL_VERSION, problems })
     const kernel = new Kernel(options, config)
@@ -388,13 +393,14 @@ export class Kernel {
 
   private makeRootSite(id: string): Site {
     const settings = new Map(this.plugins.map(p => [p.loaded.id, p.loaded.settings]))
+    const offOnRoot = new Set(this.plugins.filter(p => p.loaded.rootEnabled === false).map(p => p.loaded.id))
     return new SiteRecord({
       id,
       key: 'root',
       name: this.config.name,
       hosts: this.config.hosts,
       isRoot: true,
-      plugins: this.pluginIds,
+      plugins: this.pluginIds.filter(id => !offOnRoot.has(id)),
       pluginSettings: settings,
       publicUrl: this.config.publicUrl,
       contact: this.config.contact,
@@ -658,6 +664,7 @@ export class Kernel {
         return kernel.mail
       },
       siteById: (siteId: string) => kernel.siteById(siteId),
+      sites: this.sites,
       content: Object.freeze<PluginContent>({
         kind(definition) {
           registering('registering a content kind')

@@ -10,6 +10,7 @@ import type { Viewer } from '../access/viewer.js'
 import type { MailService } from '../services/mail.js'
 import type { ContentService } from '../content/service.js'
 import type { KindDefinition } from '../content/kinds.js'
+import type { SiteDirectory } from '../tenancy/sites.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -76,6 +77,8 @@ export interface PluginContext {
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>
+  /** Sites besides the root: the installed plugins, checking and building a site, registering, removing. */
+  readonly sites: SiteDirectory
   /** Content items: register a kind (in register), create/update/delete with hooks, serialize, page. */
   readonly content: PluginContent
 }

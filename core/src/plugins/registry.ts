@@ -12,6 +12,8 @@ export interface PluginEntry {
   source: PluginSource
   /** Settings from site.json, before defaults. */
   settings?: unknown
+  /** false: installed, but switched off on the root site (subsites may enable it). Default true. */
+  rootEnabled?: boolean
 }
 
 /** A plugin that passed every check, in boot order. */
@@ -28,6 +30,7 @@ export interface LoadedPlugin {
   /** The root site's settings, validated, with defaults, frozen. */
   readonly settings: Readonly<Record<string, unknown>>
   readonly validateSettings: (input: unknown) => SettingsResult
+  readonly rootEnabled: boolean
 }
 
 export type SettingsResult = { ok: true; value: Readonly<Record<string, unknown>> } | { ok: false; problems: FieldProblem[] }
@@ -213,6 +216,7 @@ function checkManifest(r: ResolvedPlugin & { entry: PluginEntry }, { kernelVersi
     optionalDependencies: Object.freeze({ ...(def.optionalDependencies ?? {}) }),
     settings: checked.value,
     validateSettings,
+    rootEnabled: r.entry.rootEnabled !== false,
   }
 }
 

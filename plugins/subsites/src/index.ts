@@ -1,0 +1,45 @@
+// @plein/plugin-subsites: many sites in one installation, each with its own host, plugins and settings.
+import { definePlugin } from '@plein/core'
+import { subsitesHooks, subsitesServiceRef } from './api.js'
+import { SubsiteDirectory } from './directory.js'
+import { SubsitesCreateSubsite1764700000000 } from './migrations/SubsitesCreateSubsite1764700000000.js'
+import { subsiteRoutes } from './routes/subsites.js'
+import { subsitesSettings, type SubsitesSettings } from './settings.js'
+
+export { subsitesHooks, subsitesServiceRef, type SubsiteInput, type SubsiteRecord, type SubsitesService } from './api.js'
+
+export const subsitesPlugin = definePlugin({
+  id: 'subsites',
+  url: import.meta.url,
+  settings: subsitesSettings,
+  migrations: [SubsitesCreateSubsite1764700000000],
+  hooks: subsitesHooks,
+  register(ctx) {
+    const directory = new SubsiteDirectory(ctx)
+    ctx.hooks.kernel.resolveSite.tap(host => directory.resolve(host))
+    ctx.hooks.kernel.loadSite.tap(id => directory.byIdLoad(id))
+    ctx.provide(subsitesServiceRef, () => ({
+      list: () => directory.list(),
+      create: (input, createdBy) => directory.create(input, createdBy),
+      update: (id, changes) => directory.update(id, changes),
+      remove: async id => {
+        await directory.remove(id)
+      },
+    }))
+    subsiteRoutes(ctx, directory)
+  },
+  async start(ctx) {
+    // Example subsites from the settings, once: a newcomer sees the idea at first start.
+    const { initial } = ctx.settings<SubsitesSettings>(ctx.rootSite)
+    if (initial.length === 0) return
+    const directory = new SubsiteDirectory(ctx)
+    const existing = new Set((await directory.list()).map(s => s.host))
+    for (const input of initial) {
+      if (existing.has(input.host.toLowerCase())) continue
+      const created = await directory.create(input)
+      ctx.log.info({ host: created.host, plugins: created.plugins }, `created example subsite "${created.name}"`)
+    }
+  },
+})
+
+export default subsitesPlugin
