@@ -241,6 +241,17 @@ export class Kernel {
     return this.plugins.find(p => p.loaded.id === id)?.loaded.version
   }
 
+  /** A service any plugin provides, for tools outside plugins (the CLI, tests); undefined when none does. */
+  service<T>(ref: ServiceRef<T>): T | undefined {
+    const entry = this.services.get(ref.id)
+    if (!entry) return undefined
+    if (!entry.made) {
+      entry.value = entry.factory()
+      entry.made = true
+    }
+    return entry.value as T
+  }
+
   /** The live hooks of any owner, for the kernel and the test kit. */
   hooksOf<S extends Record<string, any>>(def: HookSetDefinition<S>): any {
     return this.hooks.live(def)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { checkCommand } from './commands/check.js'
 import { migrateCommand } from './commands/migrate.js'
 import { pluginsCommand } from './commands/plugins.js'
+import { sitesCommand } from './commands/sites.js'
 import { startCommand } from './commands/start.js'
 
 export const USAGE = `Usage: plein <command> [siteDir]
@@ -12,6 +13,7 @@ Commands:
   migrate [siteDir]   run pending database migrations, then exit
   check [siteDir]     validate site.json and its plugins; print the boot plan or every problem
   plugins [siteDir]   list installed plugins and which of them the site enables
+  sites list|create|disable|enable [siteDir] …   manage subsites (see plein sites)
 
 Environment:
   PORT (8080), HOST (0.0.0.0), DATABASE_URL (unset: embedded database in the data folder),
@@ -31,8 +33,16 @@ export const stdio: Io = {
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv
-  const flags = rest.filter(a => a.startsWith('-'))
-  const args = rest.filter(a => !a.startsWith('-'))
+  const flags: string[] = []
+  const values = new Map<string, string>()
+  const args: string[] = []
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!
+    if (!a.startsWith('--')) args.push(a)
+    else if (a.includes('=')) values.set(a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1))
+    else if (['--name', '--host', '--plugins'].includes(a) && i + 1 < rest.length) values.set(a.slice(2), rest[++i]!)
+    else flags.push(a)
+  }
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     io.out(USAGE)
     return command ? 0 : 1
@@ -48,6 +58,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return checkCommand(siteDir, io, { json })
     case 'plugins':
       return pluginsCommand(siteDir, io, { json })
+    case 'sites':
+      return sitesCommand(args, values, io)
     default:
       io.err(`plein: unknown command "${command}".\n\n${USAGE}`)
       return 2
