@@ -68,6 +68,7 @@ export type { PluginContent } from './plugins/context.js'
 export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
 export { readFormBody, escapeHtml } from './http/form.js'
 export type { MailService, MailMessage } from './services/mail.js'
+export type { ChangeBus, ChangeListener } from './services/changes.js'
 
 // Config, logging, kernel
 export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'

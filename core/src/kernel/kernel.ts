@@ -37,6 +37,7 @@ import { KindRegistry } from '../content/kinds.js'
 import { contentRoutes } from '../content/routes.js'
 import { ContentService } from '../content/service.js'
 import { SiteDirectory } from '../tenancy/sites.js'
+import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -125,6 +126,7 @@ export class Kernel {
   readonly content: ContentService
   readonly sites: SiteDirectory
   private mailService?: MailService
+  private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
 
   private constructor(readonly options: KernelOptions, readonly config: SiteConfig) {
@@ -173,6 +175,17 @@ export class Kernel {
       log: this.log.child({ part: 'mail' }),
     })
     return this.mailService
+  }
+
+  /** Change notices shared by every process on this database (cache invalidation). From start() on. */
+  get changes(): ChangeBus {
+    if (!this.changeBus) {
+      const log = this.log.child({ part: 'changes' })
+      this.changeBus = this.options.databaseUrl
+        ? createPostgresChangeBus(this.options.databaseUrl, log, (sql, params) => this.db.query(sql, params))
+        : createLocalChangeBus(log)
+    }
+    return this.changeBus
   }
 
   /** A site by id: the root, or one a plugin knows (subsites). */
@@ -377,6 +390,7 @@ export class Kernel {
 
   private async abortBoot(): Promise<void> {
     await this.shutdownPlugins()
+    await this.changeBus?.close()
     await this.database?.close()
     this.phase = 'stopped'
   }
@@ -676,6 +690,9 @@ export class Kernel {
       },
       siteById: (siteId: string) => kernel.siteById(siteId),
       sites: this.sites,
+      get changes() {
+        return kernel.changes
+      },
       content: Object.freeze<PluginContent>({
         kind(definition) {
           registering('registering a content kind')
@@ -723,6 +740,7 @@ export class Kernel {
     clearInterval(this.sweeper)
     await this.hooksOf(kernelHooks).stopping.call(null)
     await this.shutdownPlugins()
+    await this.changeBus?.close()
     await this.database?.close()
     this.phase = 'stopped'
     this.log.info('stopped')

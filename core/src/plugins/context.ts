@@ -11,6 +11,7 @@ import type { MailService } from '../services/mail.js'
 import type { ContentService } from '../content/service.js'
 import type { KindDefinition } from '../content/kinds.js'
 import type { SiteDirectory } from '../tenancy/sites.js'
+import type { ChangeBus } from '../services/changes.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -77,6 +78,8 @@ export interface PluginContext {
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>
+  /** Change notices to every process sharing the database (for cache invalidation), from start() on. */
+  readonly changes: ChangeBus
   /** Sites besides the root: the installed plugins, checking and building a site, registering, removing. */
   readonly sites: SiteDirectory
   /** Content items: register a kind (in register), create/update/delete with hooks, serialize, page. */

@@ -82,6 +82,12 @@ export class SubsiteDirectory {
     return site
   }
 
+  /** Drops a changed site from the cache here and in every other process. */
+  async changed(id: string, hosts: string[]): Promise<void> {
+    this.forget(id, hosts)
+    await this.ctx.changes.publish('subsites', { id, hosts })
+  }
+
   /** Drops cached sites so the next request reads the stored record (after a change). */
   forget(id: string, hosts: string[] = []): void {
     const site = this.byId.get(id)
@@ -154,7 +160,7 @@ export class SubsiteDirectory {
       )
       return rows[0]!
     })
-    this.forget(row.site_id, [host])
+    await this.changed(row.site_id, [host])
     return toRecord(row)
   }
 
@@ -187,7 +193,7 @@ export class SubsiteDirectory {
       )
       return rows[0]!
     })
-    this.forget(id, [before.host, host])
+    await this.changed(id, [before.host, host])
     return toRecord(row)
   }
 
@@ -196,7 +202,7 @@ export class SubsiteDirectory {
     if (!before) throw problems.notFound('No such subsite.', { code: 'SUBSITE_NOT_FOUND' })
     const site = this.toSite({ ...before, disabled: false }) ?? this.bare(before)
     await this.ctx.sites.remove(site)
-    this.forget(id, [before.host])
+    await this.changed(id, [before.host])
     return { host: before.host }
   }
 

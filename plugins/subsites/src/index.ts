@@ -8,6 +8,9 @@ import { subsitesSettings, type SubsitesSettings } from './settings.js'
 
 export { subsitesHooks, subsitesServiceRef, type SubsiteInput, type SubsiteRecord, type SubsitesService } from './api.js'
 
+/** The directory of each kernel this plugin runs in (one per kernel: tests run several in one process). */
+const directoryOf = new WeakMap<object, SubsiteDirectory>()
+
 export const subsitesPlugin = definePlugin({
   id: 'subsites',
   url: import.meta.url,
@@ -16,6 +19,7 @@ export const subsitesPlugin = definePlugin({
   hooks: subsitesHooks,
   register(ctx) {
     const directory = new SubsiteDirectory(ctx)
+    directoryOf.set(ctx, directory)
     ctx.hooks.kernel.resolveSite.tap(host => directory.resolve(host))
     ctx.hooks.kernel.loadSite.tap(id => directory.byIdLoad(id))
     ctx.provide(subsitesServiceRef, () => ({
@@ -29,10 +33,15 @@ export const subsitesPlugin = definePlugin({
     subsiteRoutes(ctx, directory)
   },
   async start(ctx) {
+    // Another process changed a subsite: forget our cached copy (the next request reads the record).
+    ctx.changes.subscribe('subsites', message => {
+      const { id, hosts } = message as { id: string; hosts: string[] }
+      directoryOf.get(ctx)?.forget(id, hosts)
+    })
     // Example subsites from the settings, once: a newcomer sees the idea at first start.
     const { initial } = ctx.settings<SubsitesSettings>(ctx.rootSite)
     if (initial.length === 0) return
-    const directory = new SubsiteDirectory(ctx)
+    const directory = directoryOf.get(ctx)!
     const existing = new Set((await directory.list()).map(s => s.host))
     for (const input of initial) {
       if (existing.has(input.host.toLowerCase())) continue

@@ -1,0 +1,119 @@
+// Change notices between the processes that share one database: a cache invalidation made in one process
+// reaches every other within a second. PostgreSQL LISTEN/NOTIFY on a server; in-process on the embedded
+// database (which one process owns anyway).
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import type { Logger } from 'pino'
+
+export type ChangeListener = (message: unknown) => void
+
+export interface ChangeBus {
+  /** Tells every process (this one at once, the others through the database). */
+  publish(topic: string, message: unknown): Promise<void>
+  /** Listens to a topic; returns the function that stops listening. */
+  subscribe(topic: string, listener: ChangeListener): () => void
+  close(): Promise<void>
+}
+
+const CHANNEL = 'plein_changes'
+/** pg_notify payloads are limited to 8000 bytes. */
+const MAX_PAYLOAD = 7900
+
+class LocalListeners {
+  private readonly topics = new Map<string, Set<ChangeListener>>()
+  constructor(private readonly log: Logger) {}
+
+  subscribe(topic: string, listener: ChangeListener): () => void {
+    const set = this.topics.get(topic) ?? new Set()
+    set.add(listener)
+    this.topics.set(topic, set)
+    return () => set.delete(listener)
+  }
+
+  deliver(topic: string, message: unknown): void {
+    for (const listener of this.topics.get(topic) ?? []) {
+      try {
+        listener(message)
+      } catch (error) {
+        this.log.error({ err: error, topic }, 'a change listener failed')
+      }
+    }
+  }
+}
+
+export function createLocalChangeBus(log: Logger): ChangeBus {
+  const local = new LocalListeners(log)
+  return {
+    async publish(topic, message) {
+      local.deliver(topic, message)
+    },
+    subscribe: (topic, listener) => local.subscribe(topic, listener),
+    async close() {},
+  }
+}
+
+/** LISTEN/NOTIFY on a dedicated connection, reconnecting with backoff when the database goes away. */
+export function createPostgresChangeBus(url: string, log: Logger, query: (sql: string, params: unknown[]) => Promise<unknown>): ChangeBus {
+  const origin = randomUUID()
+  const local = new LocalListeners(log)
+  let client: pg.Client | undefined
+  let closed = false
+  let retry: NodeJS.Timeout | undefined
+  let delay = 250
+
+  const connect = async (): Promise<void> => {
+    if (closed) return
+    const c = new pg.Client({ connectionString: url, application_name: 'plein-changes' })
+    c.on('error', error => {
+      log.warn({ err: error }, 'change notices: connection lost; reconnecting')
+      c.end().catch(() => undefined)
+      if (client === c) client = undefined
+      schedule()
+    })
+    c.on('notification', n => {
+      if (n.channel !== CHANNEL || !n.payload) return
+      try {
+        const { o, t, m } = JSON.parse(n.payload) as { o: string; t: string; m: unknown }
+        if (o !== origin) local.deliver(t, m)
+      } catch {
+        // not ours
+      }
+    })
+    try {
+      await c.connect()
+      await c.query(`LISTEN ${CHANNEL}`)
+      client = c
+      delay = 250
+    } catch (error) {
+      log.warn({ err: error }, 'change notices: cannot listen; retrying')
+      c.end().catch(() => undefined)
+      schedule()
+    }
+  }
+  const schedule = () => {
+    if (closed || retry) return
+    retry = setTimeout(() => {
+      retry = undefined
+      void connect()
+    }, delay)
+    retry.unref()
+    delay = Math.min(delay * 2, 5000)
+  }
+  void connect()
+
+  return {
+    async publish(topic, message) {
+      local.deliver(topic, message)
+      const payload = JSON.stringify({ o: origin, t: topic, m: message })
+      if (payload.length > MAX_PAYLOAD) throw new Error(`change notice on "${topic}" is too large (${payload.length} bytes)`)
+      await query('SELECT pg_notify($1, $2)', [CHANNEL, payload])
+    },
+    subscribe: (topic, listener) => local.subscribe(topic, listener),
+    async close() {
+      closed = true
+      clearTimeout(retry)
+      await client?.end().catch(() => undefined)
+      client = undefined
+    },
+  }
+}
