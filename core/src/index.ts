@@ -69,6 +69,7 @@ export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQuery
 export { readFormBody, escapeHtml } from './http/form.js'
 export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
+export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
 
 // Config, logging, kernel
 export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'

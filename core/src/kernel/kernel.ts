@@ -38,6 +38,8 @@ import { contentRoutes } from '../content/routes.js'
 import { ContentService } from '../content/service.js'
 import { SiteDirectory } from '../tenancy/sites.js'
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
+import { JobRunner } from '../services/jobs.js'
+import { jobRoutes } from './job-routes.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -69,6 +71,10 @@ export interface KernelOptions {
   mailFrom?: string
   /** Password hashing cost: 'standard' (default); 'fast' only for test kernels. */
   passwordHashing?: HashingProfile
+  /** How often this process looks for due jobs (default 500 ms). */
+  jobPollMs?: number
+  /** false: this process queues jobs but runs none (e.g. `plein migrate`, or web-only processes). */
+  runJobs?: boolean
 }
 
 export interface PluginPlanEntry {
@@ -125,6 +131,7 @@ export class Kernel {
   readonly lifecycle: AccountLifecycle
   readonly content: ContentService
   readonly sites: SiteDirectory
+  readonly jobs: JobRunner
   private mailService?: MailService
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
@@ -152,6 +159,13 @@ export class Kernel {
       log: this.log.child({ part: 'identity' }),
     })
     this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
+    this.jobs = new JobRunner(
+      db,
+      this.log.child({ part: 'jobs' }),
+      id => this.siteById(id),
+      (owner, site) => (site ? site.isEnabled(owner) : this.installationScope.isEnabled(owner)),
+      options.jobPollMs,
+    )
     this.sites = new SiteDirectory(
       () => this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded),
       db,
@@ -325,6 +339,7 @@ export class Kernel {
       problems.throwIfAny()
     }
     this.phase = 'running'
+    if (this.options.runJobs !== false) await this.jobs.start()
     // Expired sessions, one-time tokens and rate-limit windows are swept every 10 minutes.
     this.sweeper = setInterval(() => void this.sweep(), 10 * 60_000)
     this.sweeper.unref()
@@ -345,6 +360,7 @@ export class Kernel {
   private async sweep(): Promise<void> {
     try {
       await this.limiter.sweep()
+      await this.jobs.sweep()
       await this.db.query('DELETE FROM kernel_session WHERE expires_at < now()')
       await this.db.query(`DELETE FROM kernel_one_time_token WHERE expires_at < now() - interval '1 day'`)
     } catch (error) {
@@ -610,6 +626,7 @@ export class Kernel {
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
     identityRoutes(router, this.identity, this.lifecycle)
     contentRoutes(router, this.content)
+    jobRoutes(router, this.jobs)
   }
 
   private makeContext(plugin: LoadedPlugin): PluginContext {
@@ -690,6 +707,7 @@ export class Kernel {
       },
       siteById: (siteId: string) => kernel.siteById(siteId),
       sites: this.sites,
+      jobs: this.jobs.apiFor(id, () => kernel.phase === 'registering'),
       get changes() {
         return kernel.changes
       },
@@ -738,6 +756,7 @@ export class Kernel {
       }
     }
     clearInterval(this.sweeper)
+    await this.jobs.stop()
     await this.hooksOf(kernelHooks).stopping.call(null)
     await this.shutdownPlugins()
     await this.changeBus?.close()

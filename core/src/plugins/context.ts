@@ -12,6 +12,7 @@ import type { ContentService } from '../content/service.js'
 import type { KindDefinition } from '../content/kinds.js'
 import type { SiteDirectory } from '../tenancy/sites.js'
 import type { ChangeBus } from '../services/changes.js'
+import type { JobsApi } from '../services/jobs.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -78,6 +79,8 @@ export interface PluginContext {
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>
+  /** Durable background jobs: define (in register), enqueue, recurring schedules. */
+  readonly jobs: JobsApi
   /** Change notices to every process sharing the database (for cache invalidation), from start() on. */
   readonly changes: ChangeBus
   /** Sites besides the root: the installed plugins, checking and building a site, registering, removing. */
