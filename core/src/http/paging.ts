@@ -10,6 +10,8 @@ export interface Cursor {
   id: string
 }
 
+const MAX_MICROS = 2n ** 53n
+
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** SQL for a row's cursor time; select it as `cursor_us` next to `id`. */
@@ -38,6 +40,8 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
   const micros = text.slice(0, bar)
   const id = text.slice(bar + 1)
   if (bar < 0 || !/^-?\d{1,19}$/.test(micros) || !uuid.test(id)) throw bad()
+  // Within ±2^53 µs (about 1685–2255): beyond it the database's bigint or timestamp overflows (a 500, not a 400).
+  if (BigInt(micros) > MAX_MICROS || BigInt(micros) < -MAX_MICROS) throw bad()
   return { micros, id }
 }
 

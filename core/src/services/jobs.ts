@@ -136,7 +136,7 @@ export class JobRunner {
     this.stopped = false
     for (const [name, every] of this.schedules) {
       await this.db().query(
-        `INSERT INTO kernel_job_schedule (name, every_seconds, next_run_at) VALUES ($1, $2, now() + make_interval(secs => $2))
+        `INSERT INTO kernel_job_schedule (name, every_seconds, next_run_at) VALUES ($1, $2::int, now() + make_interval(secs => $2::int))
          ON CONFLICT (name) DO UPDATE SET every_seconds = EXCLUDED.every_seconds`,
         [name, every],
       )
@@ -220,9 +220,9 @@ export class JobRunner {
       log[final ? 'error' : 'warn']({ err: error }, final ? 'job failed for good' : 'job failed; will retry')
       await db
         .query(
-          `UPDATE kernel_job SET status = $2, last_error = $3, locked_by = NULL,
-             run_at = CASE WHEN $2 = 'queued' THEN now() + make_interval(secs => $4) ELSE run_at END,
-             finished_at = CASE WHEN $2 = 'failed' THEN now() END
+          `UPDATE kernel_job SET status = $2::text, last_error = $3, locked_by = NULL,
+             run_at = CASE WHEN $2::text = 'queued' THEN now() + make_interval(secs => $4::int) ELSE run_at END,
+             finished_at = CASE WHEN $2::text = 'failed' THEN now() END
            WHERE id = $1`,
           [row.id, final ? 'failed' : 'queued', message, backoffSeconds(row.attempts)],
         )

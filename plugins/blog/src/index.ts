@@ -1,5 +1,6 @@
 // @plein/plugin-blog: blog posts with drafts, tags, excerpts, comments and an Atom feed.
-import { definePlugin } from '@plein/core'
+import { definePlugin, htmlToText } from '@plein/core'
+import { searchHooks } from '@plein/plugin-search/api'
 import { commentsHooks } from '@plein/plugin-comments/api'
 import { blogHooks } from './api.js'
 import { BlogCreatePost1764500000100 } from './migrations/BlogCreatePost1764500000100.js'
@@ -14,6 +15,7 @@ export const blogPlugin = definePlugin({
   id: 'blog',
   url: import.meta.url,
   dependencies: { comments: '^1.0.0' },
+  optionalDependencies: { search: '^1.0.0' },
   settings: blogSettings,
   migrations: [BlogCreatePost1764500000100],
   hooks: blogHooks,
@@ -25,6 +27,11 @@ export const blogPlugin = definePlugin({
       load: entities => blog.fields(entities.map(e => e.id)),
     })
     ctx.hooks.of(commentsHooks).commentable.tap(kinds => [...kinds, 'blog'])
+    ctx.hooks.of(searchHooks).document.tap(async (document, entity) => {
+      if (entity.kind !== 'blog') return document
+      const post = (await blog.fields([entity.id])).get(entity.id)
+      return post ? { ...document, body: `${document.body} ${htmlToText(post.body)} ${post.tags.join(' ')}`.trim() } : document
+    })
     postRoutes(ctx, blog)
     feedRoutes(ctx, blog)
   },

@@ -1,5 +1,6 @@
 // @plein/plugin-groups: groups with members, requests, invitations, roles and group content.
 import { definePlugin, groupToken, LOGGED_IN_TOKEN, problems, PUBLIC_TOKEN, type Site } from '@plein/core'
+import { searchHooks } from '@plein/plugin-search/api'
 import { groupsHooks, groupsServiceRef } from './api.js'
 import { GroupGuard } from './guard.js'
 import { GroupsCreateGroups1764600000000 } from './migrations/GroupsCreateGroups1764600000000.js'
@@ -15,6 +16,7 @@ export const groupsPlugin = definePlugin({
   id: 'groups',
   url: import.meta.url,
   settings: groupsSettings,
+  optionalDependencies: { search: '^1.0.0' },
   migrations: [GroupsCreateGroups1764600000000],
   hooks: groupsHooks,
   register(ctx) {
@@ -108,6 +110,12 @@ export const groupsPlugin = definePlugin({
       ...data,
       groups: await ctx.db.query('SELECT site_id AS "siteId", group_id AS "groupId", role, status, created_at AS "since" FROM groups_member WHERE account_id = $1', [account.id]),
     }))
+
+    ctx.hooks.of(searchHooks).document.tap(async (document, entity) => {
+      if (entity.kind !== 'group') return document
+      const fields = (await store.fields([entity.id])).get(entity.id)
+      return fields ? { ...document, body: `${document.body} ${fields.description}`.trim() } : document
+    })
 
     groupRoutes(ctx, store, guard)
     memberRoutes(ctx, store, guard)

@@ -1,5 +1,5 @@
 // GET /blogs/feed.xml: an Atom feed of the site's public, published posts.
-import { ANONYMOUS, type PluginContext } from '@plein/core'
+import { ANONYMOUS, escapeHtml, type PluginContext } from '@plein/core'
 import { Feed } from 'feed'
 import type { BlogService } from '../service.js'
 import type { BlogSettings } from '../settings.js'
@@ -25,10 +25,12 @@ export function feedRoutes(ctx: PluginContext, blog: BlogService): void {
         const f = fields.get(e.id)!
         const owner = e.ownerId ? owners.get(e.ownerId) : undefined
         feed.addItem({
-          title: e.title,
+          // The feed declares title and summary as type="html": plain text must be escaped, or a title such as
+          // "<script>" (or a text with "]]>", which ends the CDATA section) becomes markup in a feed reader.
+          title: escapeHtml(e.title),
           id: `${origin}/blogs/${e.id}`,
           link: `${origin}/blogs/${e.id}`,
-          description: f.excerpt,
+          description: escapeHtml(f.excerpt),
           content: f.body,
           date: e.updatedAt,
           published: e.publishedAt ?? e.createdAt,

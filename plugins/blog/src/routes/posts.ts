@@ -53,6 +53,11 @@ export function postRoutes(ctx: PluginContext, blog: BlogService): void {
   const load = async (c: RouteContext, id: string) => ctx.access.get(c.viewer, c.site, id, 'blog')
   const one = async (c: RouteContext, entity: EntityRecord) => (await ctx.content.serialize([entity], c.viewer, c.site))[0]
 
+  // Changing needs an account: 401 before anything else, so a signed-out client learns to sign in (and nothing about the post).
+  const signedIn = (c: RouteContext) => {
+    if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
+  }
+
   const mayPublish = async (c: RouteContext, entity: EntityRecord) => {
     const veto = await hooks.beforePublish.call(c.site, entity, c.viewer, c.site)
     if (veto) throw problems.forbidden(veto.reason, { code: 'PUBLISH_VETOED' })
@@ -138,6 +143,7 @@ export function postRoutes(ctx: PluginContext, blog: BlogService): void {
         responses: { 200: { description: 'The post.', schema: postSchema }, 403: { description: 'You may read it but not change it.' } },
       },
       async c => {
+        signedIn(c)
         const input = c.input.body
         const entity = await load(c, c.input.params.id)
         const current = (await blog.fields([entity.id])).get(entity.id)!
@@ -180,6 +186,7 @@ export function postRoutes(ctx: PluginContext, blog: BlogService): void {
         responses: { 204: { description: 'Deleted.' }, 403: { description: 'You may read it but not delete it.' } },
       },
       async c => {
+        signedIn(c)
         await ctx.content.delete({ site: c.site, viewer: c.viewer, entity: await load(c, c.input.params.id) })
         c.status = 204
       },

@@ -1,0 +1,45 @@
+// What other plugins may use of the search plugin: the hook through which they give their searchable text,
+// and the engine interface for installations that outgrow PostgreSQL search.
+import { defineHooks, filter, type EntityRecord, type Site, type Viewer } from '@plein/core'
+
+export interface SearchDocument {
+  /** Weighted above the body. */
+  title: string
+  /** Plain text (no HTML). */
+  body: string
+}
+
+export const searchHooks = defineHooks('search', () => ({
+  document: filter<SearchDocument, [EntityRecord, Site]>({
+    since: '1.0.0',
+    description: "The searchable text of an item: add your kind's body text (plain text) to `body`. The title is filled in already.",
+  }),
+}))
+
+export interface SearchQuery {
+  q: string
+  kinds: string[]
+  containerId?: string
+  from?: Date
+  to?: Date
+  limit: number
+  cursor?: string
+}
+
+export interface SearchHit {
+  id: string
+  /** Plain text with the matched words between <mark> and </mark>; everything else HTML-escaped. */
+  snippet: string
+}
+
+/**
+ * A search engine. The plugin ships the PostgreSQL engine (full-text search in the same database, filtered
+ * by the access model in the same query). An OpenSearch/Elasticsearch engine implements the same interface:
+ * index() on every change, remove() on delete, and query() that applies the viewer's tokens as a terms
+ * filter on the indexed `readers` and `writers` fields plus `siteId`. Not implemented yet.
+ */
+export interface SearchEngine {
+  index(entity: EntityRecord, document: SearchDocument): Promise<void>
+  remove(entityId: string): Promise<void>
+  query(viewer: Viewer, site: Site, query: SearchQuery): Promise<{ hits: SearchHit[]; nextCursor: string | null }>
+}

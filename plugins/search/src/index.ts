@@ -1,0 +1,100 @@
+// @plein/plugin-search: full-text search across every kind on a site, filtered by the access model.
+import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type PluginContext, type Site } from '@plein/core'
+import { searchHooks, type SearchEngine } from './api.js'
+import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
+import { PostgresSearchEngine } from './postgres-engine.js'
+
+export { searchHooks, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
+
+const uuid = { type: 'string', format: 'uuid' }
+const BACKFILL_BATCH = 200
+
+export const searchPlugin = definePlugin({
+  id: 'search',
+  url: import.meta.url,
+  migrations: [SearchCreateText1764900000000],
+  hooks: searchHooks,
+  register(ctx) {
+    const engine: SearchEngine = new PostgresSearchEngine(ctx)
+    const hooks = ctx.hooks.of(searchHooks)
+
+    const index = async (entity: EntityRecord, site: Site) => {
+      const document = await hooks.document.call(site, { title: entity.title, body: '' }, entity, site)
+      await engine.index(entity, document)
+    }
+
+    // Indexed as it changes; a recurring job catches up on anything missed (a failed tap, old content).
+    ctx.hooks.entity.created.tap((entity, site) => index(entity, site))
+    ctx.hooks.entity.updated.tap((entity, site) => index(entity, site))
+    ctx.jobs.define('search.backfill', async job => backfill(ctx, index, job.log))
+    ctx.jobs.every('search.backfill', 60)
+
+    ctx.routes(router => {
+      router.get<unknown, { q: string; type?: string; containerId?: string; from?: string; to?: string; limit: number; cursor?: string }>(
+        'search.query',
+        '/api/v1/search',
+        {
+          summary: 'Search everything on this site you may read; best matches first, with highlighted snippets.',
+          query: {
+            type: 'object',
+            required: ['q'],
+            properties: {
+              q: { type: 'string', minLength: 1, maxLength: 200, description: 'Words to find; the last one also matches as a prefix.' },
+              type: { type: 'string', pattern: '^[a-z][a-z0-9-]*$', description: 'Only items of this type.' },
+              containerId: { ...uuid, description: 'Only items in this group (or other container).' },
+              from: { type: 'string', format: 'date-time', description: 'Created at or after.' },
+              to: { type: 'string', format: 'date-time', description: 'Created before.' },
+              limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+              cursor: { type: 'string', maxLength: 200 },
+            },
+          },
+          responses: {
+            200: {
+              description: 'A page of matching items, each with a snippet (HTML: escaped text with <mark>).',
+              schema: pageOf({ ...itemSchema, properties: { ...itemSchema.properties, snippet: { type: 'string' } } }),
+            },
+          },
+        },
+        async c => {
+          const { q, type, containerId, from, to, limit, cursor } = c.input.query
+          if (from && to && new Date(from) >= new Date(to)) {
+            throw problems.badRequest('from must be before to.', { code: 'INVALID_RANGE', errors: [{ in: 'query', location: { name: 'from' }, detail: 'must be before to', code: 'range' }] })
+          }
+          const enabled = ctx.content.enabledKinds(c.site)
+          const kinds = type ? enabled.filter(k => k === type) : enabled
+          const result = await engine.query(c.viewer, c.site, {
+            q,
+            kinds,
+            containerId,
+            from: from ? new Date(from) : undefined,
+            to: to ? new Date(to) : undefined,
+            limit,
+            cursor,
+          })
+          const entities = (await Promise.all(result.hits.map(h => ctx.access.find(c.site, h.id)))).filter((e): e is EntityRecord => e !== undefined)
+          const items = await ctx.content.serialize(entities, c.viewer, c.site)
+          const snippets = new Map(result.hits.map(h => [h.id, h.snippet]))
+          return { items: items.map(item => ({ ...item, snippet: snippets.get(item.id) ?? '' })), nextCursor: result.nextCursor }
+        },
+      )
+    })
+  },
+})
+
+async function backfill(ctx: PluginContext, index: (e: EntityRecord, s: Site) => Promise<void>, log: { info(o: object, m: string): void }): Promise<void> {
+  const rows: Array<{ id: string; site_id: string }> = await ctx.db.query(
+    `SELECT id, site_id FROM entity WHERE search_vector IS NULL ORDER BY created_at LIMIT ${BACKFILL_BATCH}`,
+  )
+  let done = 0
+  for (const row of rows) {
+    const site = await ctx.siteById(row.site_id)
+    if (!site || !site.isEnabled('search')) continue
+    const entity = await ctx.access.find(site, row.id)
+    if (!entity) continue
+    await index(entity, site)
+    done++
+  }
+  if (done > 0) log.info({ indexed: done }, 'search: indexed items that had no index yet')
+}
+
+export default searchPlugin
