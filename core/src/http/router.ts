@@ -5,7 +5,7 @@ import { KERNEL_ID } from '../hooks/live.js'
 import type { JsonSchema } from '../validation/ajv.js'
 import { readJsonBody, DEFAULT_JSON_LIMIT } from './body.js'
 import type { RequestContext, RouteContext } from './context.js'
-import type { ProblemFieldError } from './problem.js'
+import { problems, type ProblemFieldError } from './problem.js'
 import { compileInput, inputErrors, invalidInput } from './validate.js'
 import { readFormBody } from './form.js'
 import { checkCsrf } from '../identity/authenticate.js'
@@ -33,7 +33,7 @@ export interface RouteSpec {
   bodyLimit?: number
   /** Answers by status code; 400 and other problem answers are added to the document for you. */
   responses?: Record<number, ResponseSpec>
-  /** Whether the route needs a signed-in viewer (documented as 401). */
+  /** The route is for signed-in viewers: anyone else gets 401 before the input is even read (documented as 401). */
   auth?: boolean
   /** Leave the route out of the OpenAPI document (HTML pages, feeds). */
   hidden?: boolean
@@ -123,6 +123,8 @@ export class RouteTable {
     const middleware = async (ctx: RequestContext, next: () => Promise<unknown>) => {
       // A plugin that is off on this site has no routes there: fall through to 404.
       if (!always && !ctx.site.isEnabled(pluginId)) return next()
+      // A route for signed-in people answers 401 to others before it looks at their input.
+      if (spec.auth && !ctx.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
       let form: Record<string, unknown> | undefined
       if (formValidator) {
         form = await readFormBody(ctx)
