@@ -41,6 +41,10 @@ export { API_PREFIX } from './http/openapi.js'
 
 // Data
 export { Database } from './data/database.js'
+// TypeORM as the kernel runs it: decorators for plugin entities, and the types of migrations and transactions.
+// Plugins import them from here so that they share the kernel's one copy of TypeORM (and need no dependency of their own).
+export { Entity, Column, PrimaryColumn, PrimaryGeneratedColumn, CreateDateColumn, UpdateDateColumn, Index } from 'typeorm'
+export type { MigrationInterface, QueryRunner, EntityManager, Repository } from 'typeorm'
 
 // Tenancy and access
 export type { Site, SiteContact } from './tenancy/site.js'
@@ -69,6 +73,7 @@ export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQuery
 export { readFormBody, escapeHtml } from './http/form.js'
 export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
+export type { Signing } from './identity/signing.js'
 export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
 
 // Config, logging, kernel

@@ -251,6 +251,11 @@ export class ContentService {
     return { items: await this.serialize(page.items, viewer, site), nextCursor: page.nextCursor }
   }
 
+  /** Where an item is shown in the web interface (its kind's url), e.g. `/blogs/<id>`. */
+  urlOf(entity: EntityRecord): string {
+    return this.deps.kinds.get(entity.kind)?.url(entity) ?? `/entities/${entity.id}`
+  }
+
   /** Kinds whose plugins are enabled on the site. */
   enabledKinds(site: Site): string[] {
     return this.deps.kinds.enabledOn(site)

@@ -10,6 +10,8 @@ export interface Account {
   name: string
   emailVerified: boolean
   createdAt: Date
+  /** 'nl' or 'en' when the person chose; null: the site's language (Dutch). */
+  locale?: string | null
 }
 
 export const identityHooks = defineHooks('identity', () => ({

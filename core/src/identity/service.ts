@@ -21,12 +21,13 @@ export interface AccountRow {
   created_at: Date
 }
 
-export const toAccount = (r: Pick<AccountRow, 'id' | 'email' | 'name' | 'email_verified_at' | 'created_at'>): Account => ({
+export const toAccount = (r: Pick<AccountRow, 'id' | 'email' | 'name' | 'email_verified_at' | 'created_at'> & { locale?: string | null }): Account => ({
   id: r.id,
   email: r.email,
   name: r.name,
   emailVerified: r.email_verified_at !== null,
   createdAt: r.created_at,
+  locale: r.locale ?? null,
 })
 
 export interface SessionAuth {

@@ -31,6 +31,7 @@ import type { HashingProfile } from '../identity/passwords.js'
 import { identityRoutes, userJson } from '../identity/routes.js'
 import { IdentityService } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
+import { createSigning } from '../identity/signing.js'
 import { createMailService, type MailService } from '../services/mail.js'
 import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
@@ -708,6 +709,7 @@ export class Kernel {
       siteById: (siteId: string) => kernel.siteById(siteId),
       sites: this.sites,
       jobs: this.jobs.apiFor(id, () => kernel.phase === 'registering'),
+      signing: createSigning(this.secret, id),
       get changes() {
         return kernel.changes
       },
@@ -723,6 +725,7 @@ export class Kernel {
         page: kernel.content.page.bind(kernel.content),
         container: kernel.content.container.bind(kernel.content),
         enabledKinds: kernel.content.enabledKinds.bind(kernel.content),
+        urlOf: kernel.content.urlOf.bind(kernel.content),
       }),
     } satisfies PluginContext)
   }

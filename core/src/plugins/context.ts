@@ -13,6 +13,7 @@ import type { KindDefinition } from '../content/kinds.js'
 import type { SiteDirectory } from '../tenancy/sites.js'
 import type { ChangeBus } from '../services/changes.js'
 import type { JobsApi } from '../services/jobs.js'
+import type { Signing } from '../identity/signing.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -79,6 +80,8 @@ export interface PluginContext {
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>
+  /** Signed, expiring tokens for links (purpose-bound, derived from PLEIN_SECRET, separate per plugin). */
+  readonly signing: Signing
   /** Durable background jobs: define (in register), enqueue, recurring schedules. */
   readonly jobs: JobsApi
   /** Change notices to every process sharing the database (for cache invalidation), from start() on. */
@@ -89,7 +92,7 @@ export interface PluginContext {
   readonly content: PluginContent
 }
 
-export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container' | 'enabledKinds'> {
+export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container' | 'enabledKinds' | 'urlOf'> {
   /** Registers a kind of content this plugin owns (in register only). */
   kind(definition: KindDefinition): void
 }

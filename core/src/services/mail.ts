@@ -11,6 +11,8 @@ export interface MailMessage {
   html?: string
   /** A link the message is about (logged when mail is written to files, so a developer can follow it). */
   link?: string
+  /** Extra headers, e.g. List-Unsubscribe. */
+  headers?: Record<string, string>
 }
 
 export interface MailService {
@@ -41,7 +43,7 @@ export function createMailService(options: MailOptions): MailService {
     return {
       destination: shown,
       async send(message) {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html })
+        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers })
         options.log.info({ to: redactAddress(message.to), subject: message.subject }, 'mail sent')
       },
     }
@@ -51,7 +53,7 @@ export function createMailService(options: MailOptions): MailService {
   return {
     destination: folder,
     async send(message) {
-      const info = await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html })
+      const info = await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers })
       mkdirSync(folder, { recursive: true })
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}.eml`
       const file = path.join(folder, name)

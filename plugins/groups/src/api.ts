@@ -31,6 +31,8 @@ export interface GroupsService {
   membership(site: Site, groupId: string, accountId: string): Promise<Membership | undefined>
   /** Ids of the groups an account is a full member of on a site. */
   groupsOf(site: Site, accountId: string): Promise<string[]>
+  /** Account ids of a group's owner and administrators. */
+  admins(site: Site, groupId: string): Promise<string[]>
 }
 
 export const groupsServiceRef = createServiceRef<GroupsService>('groups.memberships')

@@ -25,6 +25,13 @@ export const groupsPlugin = definePlugin({
     ctx.provide(groupsServiceRef, () => ({
       membership: (site, groupId, accountId) => store.membership(site, groupId, accountId),
       groupsOf: (site, accountId) => store.groupsOf(site, accountId),
+      admins: async (site, groupId) =>
+        (
+          await ctx.db.query(`SELECT account_id FROM groups_member WHERE site_id = $1 AND group_id = $2 AND status = 'member' AND role IN ('owner', 'admin')`, [
+            site.id,
+            groupId,
+          ])
+        ).map((r: { account_id: string }) => r.account_id),
     }))
 
     ctx.content.kind({
