@@ -13,7 +13,8 @@ import type { KindDefinition } from '../content/kinds.js'
 import type { SiteDirectory } from '../tenancy/sites.js'
 import type { ChangeBus } from '../services/changes.js'
 import type { JobsApi } from '../services/jobs.js'
-import type { Signing } from '../identity/signing.js'
+import type { KeyDerivation, Signing } from '../identity/signing.js'
+import type { BlobStore } from '../services/storage.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -82,6 +83,10 @@ export interface PluginContext {
   siteById(id: string): Promise<Site | undefined>
   /** Signed, expiring tokens for links (purpose-bound, derived from PLEIN_SECRET, separate per plugin). */
   readonly signing: Signing
+  /** Keys derived from PLEIN_SECRET for this plugin alone (e.g. to wrap file keys). */
+  readonly keys: KeyDerivation
+  /** This plugin's blob storage (local files in the data folder by default). */
+  readonly storage: BlobStore
   /** Durable background jobs: define (in register), enqueue, recurring schedules. */
   readonly jobs: JobsApi
   /** Change notices to every process sharing the database (for cache invalidation), from start() on. */

@@ -1,0 +1,117 @@
+// Rate limits on sign-in and registration: 429 with Retry-After, configurable per site, kept in the database.
+import { expect } from 'chai'
+import { createTestKernel, type TestKernel, type TestResponse } from '@plein/testing'
+import { expectProblem } from './helpers.js'
+
+const PASSWORD = 'correct horse battery staple'
+
+/** A 429 problem with a Retry-After of whole seconds within the window; returns the seconds. */
+function expectLimited(res: TestResponse, windowSeconds: number): number {
+  expectProblem(res, 429, 'RATE_LIMITED')
+  const header = String(res.headers['retry-after'])
+  expect(header).to.match(/^\d+$/)
+  const seconds = Number(header)
+  expect(seconds).to.be.within(1, windowSeconds)
+  return seconds
+}
+
+describe('identity: rate limits', () => {
+  describe('failed sign-ins per account (default 10 per 15 minutes)', () => {
+    let tk: TestKernel
+
+    before(async () => {
+      tk = await createTestKernel()
+    })
+    after(() => tk?.close())
+
+    const register = async (email: string) => expect((await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'R' })).status).to.equal(201)
+    const login = (email: string, password = PASSWORD) => tk.client().post('/api/v1/auth/login', { email, password })
+
+    it('answers the 11th attempt after 10 failures with 429 and Retry-After, even with the right password', async () => {
+      const email = 'target@example.org'
+      await register(email)
+      for (let i = 0; i < 10; i++) expectProblem(await login(email, `wrong password ${i}`), 401)
+      expectLimited(await login(email), 900)
+      expectLimited(await login(email, 'wrong again and again'), 900)
+      // Other accounts from the same address are not affected.
+      await register('bystander@example.org')
+      expect((await login('bystander@example.org')).status).to.equal(200)
+    })
+
+    it('counts per account whatever the case of the e-mail address', async () => {
+      const email = 'mixed@example.org'
+      await register(email)
+      for (let i = 0; i < 10; i++) await login(i % 2 ? email.toUpperCase() : email, `wrong password ${i}`)
+      expectLimited(await login('MIXED@example.org'), 900)
+    })
+
+    it('also limits guesses at addresses without an account (no difference to tell them apart)', async () => {
+      for (let i = 0; i < 10; i++) expectProblem(await login('ghost@example.org', `guess ${i}`), 401)
+      expectLimited(await login('ghost@example.org'), 900)
+    })
+
+    it('starts counting afresh after a successful sign-in', async () => {
+      const email = 'forgetful@example.org'
+      await register(email)
+      for (let i = 0; i < 9; i++) await login(email, `wrong password ${i}`)
+      expect((await login(email)).status).to.equal(200)
+      for (let i = 0; i < 9; i++) expectProblem(await login(email, `wrong password ${i}`), 401)
+      expect((await login(email)).status).to.equal(200)
+    })
+
+    it('keeps its state in the database (kernel_rate_limit): no process memory holds it', async () => {
+      const email = 'stored@example.org'
+      await register(email)
+      for (let i = 0; i < 10; i++) await login(email, `wrong password ${i}`)
+      const rows = await tk.kernel.db.query('SELECT key, hits FROM kernel_rate_limit')
+      const row = rows.find((r: any) => r.key.includes(email))
+      expect(row, JSON.stringify(rows)).to.not.equal(undefined)
+      expect(row.hits).to.equal(10)
+      expectLimited(await login(email), 900)
+      // Once the window in the database is over, the account may try again.
+      await tk.kernel.db.query(`UPDATE kernel_rate_limit SET window_start = now() - interval '16 minutes' WHERE key = $1`, [row.key])
+      expect((await login(email)).status).to.equal(200)
+      // The success cleared the count…
+      expect(await tk.kernel.db.query('SELECT 1 FROM kernel_rate_limit WHERE key = $1', [row.key])).to.have.length(0)
+      // …and a count written into the database (as by another process sharing it) holds here at once.
+      await tk.kernel.db.query('INSERT INTO kernel_rate_limit (key, hits, window_start) VALUES ($1, 10, now())', [row.key])
+      const seconds = expectLimited(await login(email), 900)
+      expect(seconds).to.be.above(800)
+    })
+  })
+
+  describe('per-address limits set in the site settings', () => {
+    let tk: TestKernel
+
+    before(async () => {
+      tk = await createTestKernel({
+        site: {
+          settings: {
+            rateLimits: { loginPerIp: { max: 3, windowSeconds: 120 }, registerPerIp: { max: 3, windowSeconds: 600 } },
+          },
+        },
+      })
+    })
+    after(() => tk?.close())
+
+    it('limits registrations per address: the 4th of 3 allowed is 429 with Retry-After', async () => {
+      for (let i = 1; i <= 3; i++) {
+        const res = await tk.client().post('/api/v1/auth/register', { email: `reg${i}@example.org`, password: PASSWORD, name: `R${i}` })
+        expect(res.status, res.text).to.equal(201)
+      }
+      const fourth = await tk.client().post('/api/v1/auth/register', { email: 'reg4@example.org', password: PASSWORD, name: 'R4' })
+      expectLimited(fourth, 600)
+      // Nothing was created.
+      const rows = await tk.kernel.db.query(`SELECT count(*)::int AS n FROM kernel_account WHERE email = 'reg4@example.org'`)
+      expect(rows[0].n).to.equal(0)
+    })
+
+    it('limits failed sign-ins per address across accounts: then even the right password is 429', async () => {
+      for (let i = 0; i < 3; i++) expectProblem(await tk.client().post('/api/v1/auth/login', { email: `nobody${i}@example.org`, password: 'wrong password' }), 401)
+      const seconds = expectLimited(await tk.client().post('/api/v1/auth/login', { email: 'reg1@example.org', password: PASSWORD }), 120)
+      expect(seconds).to.be.above(100)
+      const rows = await tk.kernel.db.query(`SELECT hits FROM kernel_rate_limit WHERE key LIKE 'login:ip:%'`)
+      expect(rows.map((r: any) => r.hits)).to.deep.equal([3])
+    })
+  })
+})
