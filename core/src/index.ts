@@ -73,7 +73,8 @@ export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQuery
 export { readFormBody, escapeHtml } from './http/form.js'
 export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
-export type { Signing } from './identity/signing.js'
+export type { Signing, KeyDerivation } from './identity/signing.js'
+export { LocalBlobStore, StorageFullError, type BlobStore } from './services/storage.js'
 export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
 
 // Config, logging, kernel

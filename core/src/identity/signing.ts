@@ -1,6 +1,6 @@
 // Signed, expiring tokens for plugins (unsubscribe links, e-mail confirmations): HMAC with a key derived
 // per purpose from PLEIN_SECRET, so a token for one purpose is worthless for another.
-import { createHmac } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import { deriveKey, safeEqual } from './secrets.js'
 
 export interface Signing {
@@ -37,6 +37,19 @@ export function createSigning(secret: string, owner: string): Signing {
       } catch {
         return undefined
       }
+    },
+  })
+}
+
+/** 32-byte keys derived per plugin and label from PLEIN_SECRET (HKDF-SHA256): a plugin never sees the secret itself. */
+export interface KeyDerivation {
+  derive(label: string): Buffer
+}
+
+export function createKeyDerivation(secret: string, owner: string): KeyDerivation {
+  return Object.freeze({
+    derive(label: string): Buffer {
+      return Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.from(`plein:${owner}`), Buffer.from(label), 32))
     },
   })
 }

@@ -31,7 +31,7 @@ import type { HashingProfile } from '../identity/passwords.js'
 import { identityRoutes, userJson } from '../identity/routes.js'
 import { IdentityService } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
-import { createSigning } from '../identity/signing.js'
+import { createKeyDerivation, createSigning } from '../identity/signing.js'
 import { createMailService, type MailService } from '../services/mail.js'
 import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
@@ -40,6 +40,7 @@ import { ContentService } from '../content/service.js'
 import { SiteDirectory } from '../tenancy/sites.js'
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
 import { JobRunner } from '../services/jobs.js'
+import { LocalBlobStore } from '../services/storage.js'
 import { jobRoutes } from './job-routes.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
@@ -710,6 +711,8 @@ export class Kernel {
       sites: this.sites,
       jobs: this.jobs.apiFor(id, () => kernel.phase === 'registering'),
       signing: createSigning(this.secret, id),
+      keys: createKeyDerivation(this.secret, id),
+      storage: new LocalBlobStore(path.join(this.dataDir, 'blobs', id)),
       get changes() {
         return kernel.changes
       },

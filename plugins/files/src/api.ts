@@ -1,0 +1,29 @@
+// What other plugins may use of the files plugin: its hooks and types.
+import { decision, defineHooks, event, type Site, type Viewer } from '@plein/core'
+import type { Readable } from 'node:stream'
+
+export interface UploadCandidate {
+  fileId: string
+  name: string
+  size: number
+  sha256: string
+  mime: string
+  /** The plaintext, streamed again from storage (decrypted). */
+  open(): Readable
+}
+
+export const filesHooks = defineHooks('files', () => ({
+  scan: decision<[UploadCandidate, Viewer, Site], { reason: string }>({
+    since: '1.0.0',
+    description: 'Before a new file version becomes visible: answer { reason } to refuse it (e.g. a virus scanner tapping clamd).',
+  }),
+  uploaded: event<[{ fileId: string; version: number; size: number; mime: string }, Site]>({ since: '1.0.0', description: 'A file version was stored and is visible.' }),
+}))
+
+export interface FileSettings {
+  quotaPerUserBytes: number
+  quotaPerGroupBytes: number
+  quotaPerSiteBytes: number
+  trashDays: number
+  maxUploadBytes: number
+}

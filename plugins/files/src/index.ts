@@ -1,0 +1,105 @@
+// @plein/plugin-files: secure file sharing — folders, streaming up/download, versions, trash, links,
+// quotas and encryption at rest (a LocalBox successor).
+import { definePlugin, type EntityRecord, type PluginContext } from '@plein/core'
+import { searchHooks } from '@plein/plugin-search/api'
+import { filesHooks } from './api.js'
+import { FilesGuard } from './guard.js'
+import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
+import { adminRoutes } from './routes/admin.js'
+import { fileRoutes } from './routes/files.js'
+import { folderRoutes } from './routes/folders.js'
+import { linkRoutes } from './routes/links.js'
+import { FileStore, readAll } from './service.js'
+import { filesSettings } from './settings.js'
+
+export { filesHooks, type UploadCandidate, type FileSettings } from './api.js'
+export { FileStore } from './service.js'
+
+/** Text kinds whose content is indexed for search (first 200 kB). PDF and office text: not yet (no extractor). */
+const TEXT = /^(text\/|application\/(json|xml))/
+
+export const filesPlugin = definePlugin({
+  id: 'files',
+  url: import.meta.url,
+  optionalDependencies: { search: '^1.0.0' },
+  settings: filesSettings,
+  migrations: [FilesCreate1765100000000],
+  hooks: filesHooks,
+  register(ctx) {
+    const store = new FileStore(ctx)
+    const guard = new FilesGuard(ctx, store)
+    const fields = async (entities: EntityRecord[]) => {
+      const nodes = await store.nodes(entities.map(e => e.id))
+      return new Map(
+        [...nodes.values()].map(n => [
+          n.entity_id,
+          {
+            name: n.name,
+            parentId: n.parent_id,
+            size: Number(n.size),
+            mime: n.mime,
+            version: n.version,
+            sha256: n.sha256,
+            deleted: n.deleted_at !== null,
+            manage: n.manage,
+          },
+        ]),
+      )
+    }
+    ctx.content.kind({ kind: 'folder', url: e => `/files/folders/${e.id}`, load: fields })
+    ctx.content.kind({ kind: 'file', url: e => `/files/${e.id}`, load: fields })
+
+    // Searchable: names always, and the text of text files (indexed when a version is stored).
+    ctx.hooks.of(searchHooks).document.tap(async (document, entity, site) => {
+      if (entity.kind !== 'file') return document
+      const node = await store.node(site, entity.id)
+      if (!node?.mime || !TEXT.test(node.mime)) return document
+      const v = await store.version(entity.id, node.version)
+      if (!v) return document
+      const text = (await readAll((await store.open(site, v, { start: 0, end: Math.min(Number(v.size), 200_000) - 1 })))).toString('utf8')
+      return { ...document, body: `${document.body} ${text}`.trim() }
+    })
+
+    ctx.jobs.define('files.purgeTrash', async job => purgeTrash(ctx, store, job.log))
+    ctx.jobs.every('files.purgeTrash', 3600)
+
+    folderRoutes(ctx, store, guard)
+    fileRoutes(ctx, store, guard)
+    linkRoutes(ctx, store, guard)
+    adminRoutes(ctx, store)
+  },
+})
+
+/** Deletes what has been in the trash longer than the site's retention, blobs included. */
+async function purgeTrash(ctx: PluginContext, store: FileStore, log: { info(o: object, m: string): void }): Promise<void> {
+  const rows: Array<{ entity_id: string; site_id: string; deleted_at: Date }> = await ctx.db.query(
+    `SELECT entity_id, site_id, deleted_at FROM files_node WHERE deleted_at IS NOT NULL AND deleted_at < now() - interval '1 day' ORDER BY deleted_at LIMIT 500`,
+  )
+  let purged = 0
+  for (const row of rows) {
+    const site = await ctx.siteById(row.site_id)
+    if (!site) continue
+    const days = store.settings(site).trashDays
+    if (row.deleted_at.getTime() > Date.now() - days * 86_400_000) continue
+    const blobs: Array<{ blob_key: string }> = await ctx.db.query(
+      `WITH RECURSIVE sub AS (SELECT entity_id FROM files_node WHERE entity_id = $1
+         UNION ALL SELECT n.entity_id FROM files_node n JOIN sub ON n.parent_id = sub.entity_id)
+       SELECT v.blob_key FROM files_version v WHERE v.entity_id IN (SELECT entity_id FROM sub)`,
+      [row.entity_id],
+    )
+    await ctx.db.transaction(async m => {
+      await m.query(
+        `WITH RECURSIVE sub AS (SELECT entity_id FROM files_node WHERE entity_id = $1
+           UNION ALL SELECT n.entity_id FROM files_node n JOIN sub ON n.parent_id = sub.entity_id)
+         DELETE FROM entity WHERE id IN (SELECT entity_id FROM sub)`,
+        [row.entity_id],
+      )
+    })
+    await store.dropBlobs(blobs.map(b => b.blob_key))
+    await store.audit(site, 'trash.purge', {}, row.entity_id, { blobs: blobs.length })
+    purged++
+  }
+  if (purged > 0) log.info({ purged }, 'files: trash emptied past retention')
+}
+
+export default filesPlugin

@@ -1,0 +1,12 @@
+// The files plugin's per-site settings. 0 means no limit.
+export const filesSettings = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    quotaPerUserBytes: { type: 'integer', minimum: 0, default: 10 * 1024 ** 3, description: "Bytes stored in a person's own folders (all versions), 0: no limit." },
+    quotaPerGroupBytes: { type: 'integer', minimum: 0, default: 50 * 1024 ** 3, description: "Bytes stored in a group's folders, 0: no limit." },
+    quotaPerSiteBytes: { type: 'integer', minimum: 0, default: 0, description: 'Bytes stored on the whole site, 0: no limit.' },
+    trashDays: { type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'Days deleted files stay in the trash.' },
+    maxUploadBytes: { type: 'integer', minimum: 1, default: 10 * 1024 ** 3, description: 'Largest single upload.' },
+  },
+} as const
