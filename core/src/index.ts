@@ -75,6 +75,7 @@ export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
 export type { Signing, KeyDerivation } from './identity/signing.js'
 export { LocalBlobStore, StorageFullError, type BlobStore } from './services/storage.js'
+export { ManualClock, systemClock, type Clock } from './services/clock.js'
 export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
 
 // Config, logging, kernel

@@ -97,7 +97,7 @@ export class AccessService {
     if (entity.siteId !== site.id || viewer.user === null) return false
     if (viewer.isAdmin) return true
     if (entity.ownerId !== null && entity.ownerId === viewer.user.id) return true
-    return entity.writeAccess.some(t => t !== PUBLIC_TOKEN && viewer.tokens.has(t))
+    return entity.readAccess.some(t => t !== PUBLIC_TOKEN && viewer.tokens.has(t))
   }
 
   /** 404 when the viewer may not even read it (never reveal it exists), 403 when they may read but not write. */

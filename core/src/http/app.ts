@@ -53,6 +53,8 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
     ctx.set('X-Content-Type-Options', 'nosniff')
     ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin')
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin')
+    // The strictest policy until a site is known (health checks, unknown hosts); the site's replaces it.
+    ctx.set('Content-Security-Policy', DEFAULT_POLICY)
     if (deps.draining()) ctx.set('Connection', 'close')
     try {
       await next()
@@ -122,21 +124,27 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
 
 const policies = new WeakMap<Site, string>()
 
-/** No inline script anywhere; framing only by the origins a site allows. */
+/** No inline script anywhere; framing only by the origins given (none when empty). */
+function buildPolicy(ancestors: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    `frame-ancestors ${ancestors.length > 0 ? ancestors.join(' ') : "'none'"}`,
+  ].join('; ')
+}
+
+const DEFAULT_POLICY = buildPolicy([])
+
+/** The policy of a site: framing only by the origins it allows. */
 function contentSecurityPolicy(site: Site): string {
   let policy = policies.get(site)
   if (!policy) {
-    const ancestors = kernelSettings(site).security?.frameAncestors ?? []
-    policy = [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      `frame-ancestors ${ancestors.length > 0 ? ancestors.join(' ') : "'none'"}`,
-    ].join('; ')
+    policy = buildPolicy(kernelSettings(site).security?.frameAncestors ?? [])
     policies.set(site, policy)
   }
   return policy

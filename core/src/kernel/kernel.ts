@@ -41,6 +41,7 @@ import { SiteDirectory } from '../tenancy/sites.js'
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
 import { JobRunner } from '../services/jobs.js'
 import { LocalBlobStore } from '../services/storage.js'
+import { systemClock, type Clock } from '../services/clock.js'
 import { jobRoutes } from './job-routes.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
@@ -77,6 +78,8 @@ export interface KernelOptions {
   jobPollMs?: number
   /** false: this process queues jobs but runs none (e.g. `plein migrate`, or web-only processes). */
   runJobs?: boolean
+  /** The clock scheduled publishing and expiry read (tests pass a ManualClock). */
+  clock?: Clock
 }
 
 export interface PluginPlanEntry {
@@ -134,6 +137,7 @@ export class Kernel {
   readonly content: ContentService
   readonly sites: SiteDirectory
   readonly jobs: JobRunner
+  readonly clock: Clock
   private mailService?: MailService
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
@@ -151,7 +155,8 @@ export class Kernel {
     this.plan = { kernelVersion: KERNEL_VERSION, plugins: [], disabled: [], deprecated: this.hooks.deprecatedUses, routes: 0, registerMs: 0 }
     const db = () => this.db
     this.limiter = new RateLimiter(db)
-    this.access = new AccessService(db)
+    this.clock = options.clock ?? systemClock
+    this.access = new AccessService(db, this.clock)
     this.identity = new IdentityService({
       db,
       secret: this.secret,
@@ -713,6 +718,7 @@ export class Kernel {
       signing: createSigning(this.secret, id),
       keys: createKeyDerivation(this.secret, id),
       storage: new LocalBlobStore(path.join(this.dataDir, 'blobs', id)),
+      clock: this.clock,
       get changes() {
         return kernel.changes
       },

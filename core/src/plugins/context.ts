@@ -15,6 +15,7 @@ import type { ChangeBus } from '../services/changes.js'
 import type { JobsApi } from '../services/jobs.js'
 import type { KeyDerivation, Signing } from '../identity/signing.js'
 import type { BlobStore } from '../services/storage.js'
+import type { Clock } from '../services/clock.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -87,6 +88,8 @@ export interface PluginContext {
   readonly keys: KeyDerivation
   /** This plugin's blob storage (local files in the data folder by default). */
   readonly storage: BlobStore
+  /** The kernel's clock: use it (not Date.now) for anything scheduled, so tests can move time. */
+  readonly clock: Clock
   /** Durable background jobs: define (in register), enqueue, recurring schedules. */
   readonly jobs: JobsApi
   /** Change notices to every process sharing the database (for cache invalidation), from start() on. */

@@ -86,6 +86,8 @@ export class JobRunner {
   private readonly running = new Map<string, number>()
   private readonly inFlight = new Set<Promise<void>>()
   private timer?: NodeJS.Timeout
+  /** The poller's round in progress, if any (drain and stop wait for the jobs it claims). */
+  private polling?: Promise<number>
   private stopped = true
   private readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
@@ -147,9 +149,14 @@ export class JobRunner {
   private tick(): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
-      this.poll()
+      const round = this.poll()
+      this.polling = round
+      round
         .catch(error => this.log.warn({ err: error }, 'job poll failed; trying again'))
-        .finally(() => this.tick())
+        .finally(() => {
+          if (this.polling === round) this.polling = undefined
+          this.tick()
+        })
     }, this.pollMs)
     this.timer.unref()
   }
@@ -234,8 +241,11 @@ export class JobRunner {
   async drain(maxRounds = 50): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       const claimed = await this.poll()
+      // The poller's own round may hold jobs this round skipped (SKIP LOCKED): wait for those too.
+      const background = (await this.polling?.catch(() => 0)) ?? 0
+      const running = this.inFlight.size
       await Promise.all([...this.inFlight])
-      if (claimed === 0) return
+      if (claimed === 0 && background === 0 && running === 0) return
     }
   }
 
@@ -243,6 +253,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
+    await this.polling?.catch(() => undefined)
     await Promise.allSettled([...this.inFlight])
   }
 

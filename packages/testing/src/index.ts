@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Kernel, createLogger, type Logger, type PluginDefinition, type PluginEntry, type SiteConfig } from '@plein/core'
+import { Kernel, createLogger, type Clock, type Logger, type PluginDefinition, type PluginEntry, type SiteConfig } from '@plein/core'
 import { TestClient } from './client.js'
 import { createTestDatabase, embeddedSnapshot, testServerUrl } from './database.js'
 
@@ -25,6 +25,8 @@ export interface TestKernelOptions {
   shutdownTimeoutMs?: number
   /** Send mail to this SMTP server (e.g. an smtp-server on loopback); default: .eml files in the data folder. */
   smtpUrl?: string
+  /** Password hashing cost: 'fast' by default; 'standard' (production cost) for tests that measure sign-in timing. */
+  passwordHashing?: 'standard' | 'fast'
 }
 
 /** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
@@ -120,7 +122,7 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       log: options.log ?? createLogger({ level: process.env.PLEIN_TEST_LOG ?? 'silent', pretty: false }),
       startTimeoutMs: options.startTimeoutMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
-      passwordHashing: 'fast',
+      passwordHashing: options.passwordHashing ?? 'fast',
       smtpUrl: options.smtpUrl,
     })
     const address = await kernel.listen(0, '127.0.0.1')
