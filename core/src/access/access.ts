@@ -7,6 +7,7 @@ import type { EntityRecord } from '../hooks/kernel-hooks.js'
 import { cursorColumn, cursorTime, decodeCursor, toPage, type Page } from '../http/paging.js'
 import { problems } from '../http/problem.js'
 import type { Site } from '../tenancy/site.js'
+import { systemClock, type Clock } from '../services/clock.js'
 import { LOGGED_IN_TOKEN, PUBLIC_TOKEN, siteToken, userToken, type Viewer } from './viewer.js'
 
 export interface AccessLists {
@@ -68,7 +69,7 @@ export interface ListOptions {
 }
 
 export class AccessService {
-  constructor(private readonly db: () => Database) {}
+  constructor(private readonly db: () => Database, private readonly clock: Clock = systemClock) {}
 
   /**
    * The WHERE clause that limits `alias` (an entity row) to what the viewer may read on the site.
@@ -77,10 +78,10 @@ export class AccessService {
   readableWhere(viewer: Viewer, site: Site, alias: string, first: number): { sql: string; params: unknown[] } {
     if (viewer.isAdmin) return { sql: `${alias}.site_id = $${first}`, params: [site.id] }
     const t = `$${first + 1}::text[]`
-    // Drafts and scheduled items only for their writers.
+    // Drafts and scheduled items only for their writers; "now" is the kernel's clock.
     return {
-      sql: `${alias}.site_id = $${first} AND ${alias}.readers && ${t} AND (${alias}.published_at <= now() OR ${alias}.write_access && ${t})`,
-      params: [site.id, [...viewer.tokens]],
+      sql: `${alias}.site_id = $${first} AND ${alias}.readers && ${t} AND (${alias}.published_at <= $${first + 2}::timestamptz OR ${alias}.write_access && ${t})`,
+      params: [site.id, [...viewer.tokens], this.clock.now()],
     }
   }
 
@@ -89,7 +90,7 @@ export class AccessService {
     if (viewer.isAdmin) return true
     const writer = entity.writeAccess.some(t => viewer.tokens.has(t))
     if (writer) return true
-    const published = entity.publishedAt !== null && entity.publishedAt.getTime() <= Date.now()
+    const published = entity.publishedAt !== null && entity.publishedAt.getTime() <= this.clock.now().getTime()
     return published && entity.readAccess.some(t => viewer.tokens.has(t))
   }
 
@@ -97,7 +98,7 @@ export class AccessService {
     if (entity.siteId !== site.id || viewer.user === null) return false
     if (viewer.isAdmin) return true
     if (entity.ownerId !== null && entity.ownerId === viewer.user.id) return true
-    return entity.readAccess.some(t => t !== PUBLIC_TOKEN && viewer.tokens.has(t))
+    return entity.writeAccess.some(t => t !== PUBLIC_TOKEN && viewer.tokens.has(t))
   }
 
   /** 404 when the viewer may not even read it (never reveal it exists), 403 when they may read but not write. */
