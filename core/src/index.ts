@@ -82,5 +82,5 @@ export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './s
 export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'
 export { readEnvironment, EnvironmentError, type Environment } from './config/environment.js'
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
-export type { JsonSchema } from './validation/ajv.js'
+export { createAjv, type JsonSchema } from './validation/ajv.js'
 export { Kernel, KERNEL_VERSION, type KernelOptions, type BootPlan, type PluginPlanEntry } from './kernel/kernel.js'
