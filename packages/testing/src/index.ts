@@ -27,6 +27,8 @@ export interface TestKernelOptions {
   smtpUrl?: string
   /** Password hashing cost: 'fast' by default; 'standard' (production cost) for tests that measure sign-in timing. */
   passwordHashing?: 'standard' | 'fast'
+  /** A clock the test controls (new ManualClock(…) from @plein/core), for scheduled publishing and expiry. */
+  clock?: Clock
 }
 
 /** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
@@ -124,6 +126,7 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
       passwordHashing: options.passwordHashing ?? 'fast',
       smtpUrl: options.smtpUrl,
+      clock: options.clock,
     })
     const address = await kernel.listen(0, '127.0.0.1')
     const url = `http://127.0.0.1:${address.port}`

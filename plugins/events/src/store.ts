@@ -1,0 +1,133 @@
+// Events: their own fields, the upcoming list, and RSVP with capacity and a waiting list.
+import { ENTITY_SQL, problems, sanitizeHtml, type EntityRecord, type PluginContext, type Site, type Viewer } from '@plein/core'
+import { HttpProblem } from '@plein/core'
+import type { EntityManager } from 'typeorm'
+
+export interface EventFields {
+  startsAt: Date
+  endsAt: Date
+  timeZone: string
+  location: string | null
+  onlineUrl: string | null
+  capacity: number | null
+  description: string
+  going: number
+  waitlist: number
+  viewerRsvp: 'going' | 'waitlist' | null
+}
+
+export const validTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export class EventsStore {
+  constructor(private readonly ctx: PluginContext) {}
+
+  clean(description: string): string {
+    return sanitizeHtml(description)
+  }
+
+  async fields(entities: EntityRecord[], viewer: Viewer): Promise<Map<string, EventFields>> {
+    const ids = entities.map(e => e.id)
+    if (ids.length === 0) return new Map()
+    const rows = await this.ctx.db.query(
+      `SELECT ev.*, count(*) FILTER (WHERE r.status = 'going')::int AS going, count(*) FILTER (WHERE r.status = 'waitlist')::int AS waitlist,
+              max(r.status) FILTER (WHERE r.account_id = $2) AS mine
+         FROM events_event ev LEFT JOIN events_rsvp r ON r.entity_id = ev.entity_id
+        WHERE ev.entity_id = ANY($1::uuid[]) GROUP BY ev.entity_id`,
+      [ids, viewer.user?.id ?? null],
+    )
+    return new Map(
+      rows.map((r: any) => [
+        r.entity_id,
+        {
+          startsAt: r.starts_at,
+          endsAt: r.ends_at,
+          timeZone: r.time_zone,
+          location: r.location,
+          onlineUrl: r.online_url,
+          capacity: r.capacity,
+          description: r.description,
+          going: r.going,
+          waitlist: r.waitlist,
+          viewerRsvp: r.mine ?? null,
+        },
+      ]),
+    )
+  }
+
+  /** Events the viewer may read that end after `from` (default: now), soonest first. */
+  async upcoming(viewer: Viewer, site: Site, f: { from?: Date; to?: Date; containerId?: string; limit: number; cursor?: string }): Promise<{ items: EntityRecord[]; nextCursor: string | null }> {
+    const where = this.ctx.access.readableWhere(viewer, site, 'e', 1)
+    const params: unknown[] = [...where.params]
+    const add = (v: unknown) => {
+      params.push(v)
+      return `$${params.length}`
+    }
+    const clauses = [where.sql, `ev.ends_at >= ${add(f.from ?? this.ctx.clock.now())}`]
+    if (f.to) clauses.push(`ev.starts_at < ${add(f.to)}`)
+    if (f.containerId) clauses.push(`e.container_id = ${add(f.containerId)}`)
+    if (f.cursor) {
+      const c = decodeEventCursor(f.cursor)
+      clauses.push(`(ev.starts_at, ev.entity_id) > (${add(c.t)}::timestamptz, ${add(c.i)}::uuid)`)
+    }
+    const rows = await this.ctx.db.query(
+      `SELECT ${ENTITY_SQL.columns('e')}, ev.starts_at FROM events_event ev JOIN entity e ON e.id = ev.entity_id
+        WHERE ${clauses.join(' AND ')} ORDER BY ev.starts_at, ev.entity_id LIMIT ${add(f.limit + 1)}`,
+      params,
+    )
+    const more = rows.length > f.limit
+    const shown = more ? rows.slice(0, f.limit) : rows
+    const last = shown[shown.length - 1]
+    return {
+      items: shown.map(ENTITY_SQL.fromRow),
+      nextCursor: more && last ? Buffer.from(JSON.stringify({ t: (last.starts_at as Date).toISOString(), i: last.id })).toString('base64url') : null,
+    }
+  }
+
+  /** Going when there is room, else on the waiting list; one transaction with the event row locked. */
+  async rsvp(eventId: string, accountId: string): Promise<'going' | 'waitlist'> {
+    return this.ctx.db.transaction(async m => {
+      const [ev] = await m.query('SELECT capacity FROM events_event WHERE entity_id = $1 FOR UPDATE', [eventId])
+      const mine = await m.query('SELECT status FROM events_rsvp WHERE entity_id = $1 AND account_id = $2', [eventId, accountId])
+      if (mine[0]) return mine[0].status
+      const going = (await m.query(`SELECT count(*)::int AS n FROM events_rsvp WHERE entity_id = $1 AND status = 'going'`, [eventId]))[0].n
+      const status = ev.capacity === null || going < ev.capacity ? 'going' : 'waitlist'
+      await m.query('INSERT INTO events_rsvp (entity_id, account_id, status) VALUES ($1, $2, $3)', [eventId, accountId, status])
+      return status
+    })
+  }
+
+  /** Cancels; when a place frees up, the first on the waiting list moves up. Returns who moved up. */
+  async cancel(eventId: string, accountId: string): Promise<string | undefined> {
+    return this.ctx.db.transaction(async (m: EntityManager) => {
+      const [ev] = await m.query('SELECT capacity FROM events_event WHERE entity_id = $1 FOR UPDATE', [eventId])
+      const [rows] = (await m.query('DELETE FROM events_rsvp WHERE entity_id = $1 AND account_id = $2 RETURNING status', [eventId, accountId])) as [Array<{ status: string }>, number]
+      if (!rows[0]) throw problems.notFound('You had not answered this event.', { code: 'RSVP_NOT_FOUND' })
+      if (rows[0].status !== 'going' || ev.capacity === null) return undefined
+      const [next] = await m.query(`SELECT account_id FROM events_rsvp WHERE entity_id = $1 AND status = 'waitlist' ORDER BY created_at, account_id LIMIT 1 FOR UPDATE`, [eventId])
+      if (!next) return undefined
+      await m.query(`UPDATE events_rsvp SET status = 'going' WHERE entity_id = $1 AND account_id = $2`, [eventId, next.account_id])
+      return next.account_id as string
+    })
+  }
+
+  async attendees(eventId: string): Promise<Array<{ account_id: string; status: string; created_at: Date }>> {
+    return this.ctx.db.query('SELECT account_id, status, created_at FROM events_rsvp WHERE entity_id = $1 ORDER BY status, created_at LIMIT 10000', [eventId])
+  }
+}
+
+function decodeEventCursor(value: string): { t: string; i: string } {
+  try {
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    if (typeof c.t === 'string' && !Number.isNaN(Date.parse(c.t)) && /^[0-9a-f-]{36}$/.test(c.i)) return c
+  } catch {
+    // fall through
+  }
+  throw new HttpProblem({ status: 400, detail: 'The cursor is not valid.', code: 'INVALID_CURSOR', errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }] })
+}
