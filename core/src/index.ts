@@ -56,7 +56,7 @@ export { ANONYMOUS, PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken, groupToken, siteTo
 export { AccessService, accessSchema, ENTITY_SQL, type AccessLists, type ListOptions, type EntityRow } from './access/access.js'
 export { identityHooks, type Account } from './identity/hooks.js'
 export { userSchema } from './identity/routes.js'
-export type { PluginUsers } from './plugins/context.js'
+export type { PluginUsers, EnsuredAccount } from './plugins/context.js'
 export type { KernelSettings } from './config/kernel-settings.js'
 export { kernelSettings } from './config/kernel-settings.js'
 
@@ -84,3 +84,9 @@ export { readEnvironment, EnvironmentError, type Environment } from './config/en
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
 export { createAjv, type JsonSchema } from './validation/ajv.js'
 export { Kernel, KERNEL_VERSION, type KernelOptions, type BootPlan, type PluginPlanEntry } from './kernel/kernel.js'
+
+// Views (server-rendered pages)
+export type { View, UI, PageOptions } from './views/registry.js'
+export type { Locale, Messages } from './views/i18n.js'
+export type { PluginViews, PluginI18n } from './plugins/context.js'
+export type { FieldProps, NavItem } from './views/layout.js'

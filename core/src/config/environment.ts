@@ -14,6 +14,10 @@ export interface Environment {
   /** How long in-flight requests may take to finish at shutdown. */
   shutdownTimeoutMs: number
   trustProxy: boolean
+  /** PLEIN_SMTP_URL: smtp://user:pass@host:port or smtps://…; unset writes mail as .eml files in the data folder. */
+  smtpUrl?: string
+  /** PLEIN_MAIL_FROM: the sender of the site's mail. */
+  mailFrom?: string
 }
 
 export class EnvironmentError extends Error {
@@ -30,6 +34,8 @@ export function readEnvironment(siteDir: string, env: NodeJS.ProcessEnv = proces
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new EnvironmentError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded database).')
   }
+  const smtpUrl = env.PLEIN_SMTP_URL || undefined
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new EnvironmentError('PLEIN_SMTP_URL must be an smtp:// or smtps:// URL (leave it unset to write mail as files).')
   const dataDir = path.resolve(env.PLEIN_DATA_DIR || path.join(siteDir, 'data'))
   return {
     port,
@@ -40,6 +46,8 @@ export function readEnvironment(siteDir: string, env: NodeJS.ProcessEnv = proces
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: shutdown,
     trustProxy: env.PLEIN_TRUST_PROXY === '1' || env.PLEIN_TRUST_PROXY === 'true',
+    smtpUrl,
+    mailFrom: env.PLEIN_MAIL_FROM || undefined,
   }
 }
 

@@ -27,6 +27,10 @@ export const kernelHooks = defineHooks('kernel', () => ({
     description: "Inside the transaction that deletes a (sub)site: delete this plugin's rows of that site with the given manager, or veto.",
   }),
   siteResolved: event<[Site, RequestContext]>({ since: '1.0.0', description: 'A request was matched to a site.' }),
+  navigation: filter<Array<{ label: string; href: string }>, [Site, Viewer, string]>({
+    since: '1.0.0',
+    description: "Add items to the site's main menu (label already translated for the locale given as the last argument).",
+  }),
   request: event<[RequestContext]>({
     since: '1.0.0',
     description: 'A request is about to be routed; site and viewer are known. For instrumentation, not for answering.',

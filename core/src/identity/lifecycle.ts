@@ -21,7 +21,9 @@ export class AccountLifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
 
   registered(account: Account, site: Site): Promise<void> {
-    return this.deps.hooks.registered.call(site, account, site)
+    // Accounts are global: every plugin of the installation hears of a new one (e.g. the groups plugin turns
+    // e-mailed invitations of any site into invitations), not only those enabled on the site it registered on.
+    return this.deps.hooks.registered.call(null, account, site)
   }
 
   signedIn(account: Account, site: Site): Promise<void> {

@@ -38,6 +38,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected)
 }
 
+/** Stored for an account made without a password (e.g. imported by a plugin): nothing matches it; the person sets one by password reset. */
+export const NO_PASSWORD = '!'
+
+/** Whether a stored value is a password hash at all (not NO_PASSWORD). */
+export const hasPassword = (stored: string) => stored.startsWith('scrypt$')
+
 const dummies = new Map<HashingProfile, Promise<string>>()
 
 /** A hash to check against when the account does not exist, so both failures take the same time. */

@@ -8,7 +8,7 @@ import type { MailService } from '../services/mail.js'
 import type { Limit, RateLimiter } from '../services/rate-limit.js'
 import type { Site } from '../tenancy/site.js'
 import type { Account } from './hooks.js'
-import { dummyHash, hashPassword, verifyPassword, type HashingProfile } from './passwords.js'
+import { dummyHash, hasPassword, hashPassword, NO_PASSWORD, verifyPassword, type HashingProfile } from './passwords.js'
 import { deriveKey, randomSecret, readSignedToken, sha256, signToken } from './secrets.js'
 import { openTo as openToAccount } from './authenticate.js'
 
@@ -66,9 +66,13 @@ export class IdentityService {
     return this.deps.db()
   }
 
+  /**
+   * Counts an attempt and refuses it when it is over the limit. Counting first, in one atomic statement,
+   * means parallel attempts cannot all pass a check made before any of them was counted.
+   */
   private async limited(key: string, limit: Limit, what: string): Promise<void> {
-    const state = await this.deps.limiter.peek(key, limit)
-    if (state.hits >= limit.max) {
+    const state = await this.deps.limiter.hit(key, limit)
+    if (state.hits > limit.max) {
       throw problems.tooManyRequests(`Too many ${what}. Try again in ${state.retryAfter} seconds.`, {
         code: 'RATE_LIMITED',
         headers: { 'Retry-After': String(state.retryAfter) },
@@ -82,7 +86,6 @@ export class IdentityService {
     const settings = kernelSettings(site)
     if (!settings.auth.allowRegistration) throw problems.forbidden('This site does not take new accounts.', { code: 'REGISTRATION_CLOSED' })
     await this.limited(`register:ip:${ip}`, settings.rateLimits.registerPerIp, 'registrations from your address')
-    await this.deps.limiter.hit(`register:ip:${ip}`, settings.rateLimits.registerPerIp)
     const email = input.email.trim()
     const hash = await hashPassword(input.password, this.deps.hashing)
     const verified = !settings.auth.requireEmailVerification
@@ -109,6 +112,42 @@ export class IdentityService {
     return account
   }
 
+  /**
+   * Accounts for these e-mail addresses, inside the caller's transaction: the existing ones as they are, the
+   * others made now, unverified and without a password (they choose one through password reset). A fixed
+   * number of queries for any number of people. Keyed by lower-cased e-mail address; the first name given
+   * for an address is used.
+   */
+  async ensureAccounts(m: EntityManager, people: ReadonlyArray<{ email: string; name: string }>): Promise<Map<string, Account & { created: boolean }>> {
+    const wanted = new Map<string, { email: string; name: string }>()
+    for (const p of people) {
+      const email = p.email.trim()
+      if (!wanted.has(email.toLowerCase())) wanted.set(email.toLowerCase(), { email, name: p.name.trim() })
+    }
+    const out = new Map<string, Account & { created: boolean }>()
+    if (wanted.size === 0) return out
+    // Serialised with registration, which decides who is the very first account.
+    await m.query('SELECT pg_advisory_xact_lock(7165432102)')
+    const list = [...wanted.values()]
+    const created: AccountRow[] = await m.query(
+      `INSERT INTO kernel_account (email, name, password_hash)
+       SELECT e, n, $3 FROM unnest($1::text[], $2::text[]) AS t (e, n)
+       ON CONFLICT ((lower(email))) DO NOTHING
+       RETURNING id, email, name, email_verified_at, created_at, locale`,
+      [list.map(p => p.email), list.map(p => p.name), NO_PASSWORD],
+    )
+    for (const row of created) out.set(row.email.toLowerCase(), { ...toAccount(row), created: true })
+    const rest = [...wanted.keys()].filter(e => !out.has(e))
+    if (rest.length > 0) {
+      const existing: AccountRow[] = await m.query(
+        'SELECT id, email, name, email_verified_at, created_at, locale FROM kernel_account WHERE lower(email) = ANY($1::text[])',
+        [rest],
+      )
+      for (const row of existing) out.set(row.email.toLowerCase(), { ...toAccount(row), created: false })
+    }
+    return out
+  }
+
   async findAccountByEmail(email: string): Promise<AccountRow | undefined> {
     const rows: AccountRow[] = await this.db.query('SELECT * FROM kernel_account WHERE lower(email) = lower($1)', [email.trim()])
     return rows[0]
@@ -131,16 +170,16 @@ export class IdentityService {
     await this.limited(ipKey, settings.rateLimits.loginPerIp, 'failed sign-ins from your address')
     const row = await this.findAccountByEmail(input.email)
     // The same work whether or not the account exists: no answer or timing tells which e-mails have accounts.
-    const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHash(this.deps.hashing)))
-    if (!row || !ok) {
-      await this.deps.limiter.hit(accountKey, settings.rateLimits.loginPerAccount)
-      await this.deps.limiter.hit(ipKey, settings.rateLimits.loginPerIp)
-      throw problems.unauthorized('The e-mail address or password is wrong.', { code: 'INVALID_CREDENTIALS' })
-    }
+    // An account without a password yet (made by a plugin, e.g. an import) takes the same time to refuse.
+    const usable = row !== undefined && hasPassword(row.password_hash)
+    const ok = (await verifyPassword(input.password, usable ? row.password_hash : await dummyHash(this.deps.hashing))) && usable
+    // The attempt was counted above; it stays counted only when it failed.
+    if (!row || !ok) throw problems.unauthorized('The e-mail address or password is wrong.', { code: 'INVALID_CREDENTIALS' })
+    await this.deps.limiter.reset(accountKey)
+    await this.deps.limiter.undo(ipKey)
     if (settings.auth.requireEmailVerification && row.email_verified_at === null) {
       throw problems.forbidden('Confirm your e-mail address first: follow the link in the message we sent you.', { code: 'EMAIL_NOT_VERIFIED' })
     }
-    await this.deps.limiter.reset(accountKey)
     const sessionId = randomSecret()
     const csrfToken = randomSecret()
     await this.db.query(

@@ -17,7 +17,7 @@ import type { RequestContext } from '../http/context.js'
 import { buildOpenApi } from '../http/openapi.js'
 import { RouteTable } from '../http/router.js'
 import { createLogger } from '../log/logger.js'
-import type { PluginContent, PluginContext, PluginHooks } from '../plugins/context.js'
+import type { PluginContent, PluginContext, PluginHooks, PluginUsers } from '../plugins/context.js'
 import { BootProblems, KernelBootError, type BootProblem } from '../plugins/errors.js'
 import { loadPlugins, type LoadedPlugin, type PluginEntry } from '../plugins/registry.js'
 import { serviceOwner, type ServiceRef } from '../services/refs.js'
@@ -31,7 +31,7 @@ import type { HashingProfile } from '../identity/passwords.js'
 import { identityRoutes, userJson } from '../identity/routes.js'
 import { IdentityService } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
-import { createKeyDerivation, createSigning } from '../identity/signing.js'
+import { createKeyDerivation, createSigning, type KeyDerivation } from '../identity/signing.js'
 import { createMailService, type MailService } from '../services/mail.js'
 import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
@@ -42,6 +42,11 @@ import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '.
 import { JobRunner } from '../services/jobs.js'
 import { LocalBlobStore } from '../services/storage.js'
 import { systemClock, type Clock } from '../services/clock.js'
+import { buildStylesheet, type Stylesheet } from '../views/assets.js'
+import { Catalogue, kernelMessages, negotiate, type Locale, type Messages } from '../views/i18n.js'
+import { registerKernelViews } from '../views/layout.js'
+import { registerKernelPages, type PageRenderer } from '../views/pages.js'
+import { makeUI, renderPage, ViewRegistry, type View } from '../views/registry.js'
 import { jobRoutes } from './job-routes.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
@@ -138,6 +143,9 @@ export class Kernel {
   readonly sites: SiteDirectory
   readonly jobs: JobRunner
   readonly clock: Clock
+  readonly views = new ViewRegistry()
+  readonly catalogue = new Catalogue()
+  private stylesheetCache?: Stylesheet
   private mailService?: MailService
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
@@ -209,6 +217,30 @@ export class Kernel {
     return this.changeBus
   }
 
+  /** The site's CSS bundle (NL Design System components + token theme + Plein's layout), built once. */
+  get stylesheet(): Stylesheet {
+    this.stylesheetCache ??= buildStylesheet()
+    return this.stylesheetCache
+  }
+
+  /** Renders pages through the views registry in the viewer's language. */
+  readonly pages: PageRenderer = {
+    page: async (c, options) => {
+      const locale = this.locale(c)
+      const nav = this.hooksOf(kernelHooks).navigation
+      const items = nav.isUsed ? await nav.call(c.site, [], c.site, c.viewer, locale) : []
+      c.type = 'text/html; charset=utf-8'
+      c.status = options.status ?? 200
+      c.set('Cache-Control', 'private, no-cache')
+      c.body = renderPage(makeUI(this.views, this.catalogue, c, locale, items), options, this.stylesheet.path)
+    },
+    t: (c, key, vars) => this.catalogue.t(this.locale(c), key, vars),
+  }
+
+  private locale(c: RequestContext): Locale {
+    return negotiate((c.viewer.user as { locale?: string } | null)?.locale, c.get('accept-language'))
+  }
+
   /** A site by id: the root, or one a plugin knows (subsites). */
   async siteById(id: string): Promise<Site | undefined> {
     if (this.root?.id === id) return this.root
@@ -273,6 +305,14 @@ export class Kernel {
 
   pluginVersion(id: string): string | undefined {
     return this.plugins.find(p => p.loaded.id === id)?.loaded.version
+  }
+
+  /**
+   * The keys a plugin derives from PLEIN_SECRET (the same as its `ctx.keys`), for tools outside plugins: e.g.
+   * `plein files decrypt` recovers a file offline with the files plugin's site key.
+   */
+  keysFor(pluginId: string): KeyDerivation {
+    return createKeyDerivation(this.secret, pluginId)
   }
 
   /** A service any plugin provides, for tools outside plugins (the CLI, tests); undefined when none does. */
@@ -633,6 +673,28 @@ export class Kernel {
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
     identityRoutes(router, this.identity, this.lifecycle)
     contentRoutes(router, this.content)
+    this.catalogue.add('nl', kernelMessages.nl)
+    this.catalogue.add('en', kernelMessages.en)
+    registerKernelViews(this.views)
+    registerKernelPages(this.views, router, this.pages, this.content, this.identity)
+    router.get('assets.css', '/assets/:file', { hidden: true, params: { type: 'object', properties: { file: { type: 'string', pattern: '^plein-[0-9a-f]{16}\\.css$' } } } }, c => {
+      const css = this.stylesheet
+      if (c.path !== css.path) {
+        // An old hash after an upgrade: send the current file rather than a broken page.
+        c.redirect(css.path)
+        return
+      }
+      c.set('Cache-Control', 'public, max-age=31536000, immutable')
+      c.set('ETag', css.etag)
+      c.type = 'text/css; charset=utf-8'
+      if (/\bgzip\b/.test(c.get('accept-encoding'))) {
+        c.set('Content-Encoding', 'gzip')
+        c.set('Vary', 'Accept-Encoding')
+        c.body = css.gzip
+      } else {
+        c.body = css.body
+      }
+    })
     jobRoutes(router, this.jobs)
   }
 
@@ -708,7 +770,19 @@ export class Kernel {
         byIds: (ids: readonly string[]) => kernel.identity.accountsByIds(ids),
         json: userJson,
         viewerFor: (account: { id: string; name: string; email: string }, site: Site) => kernel.viewerFor(account, site),
-      }),
+        authenticateToken: async (site: Site, email: string, token: string) => {
+          const found = await kernel.identity.token(site, token)
+          return found && found.account.email.toLowerCase() === email.trim().toLowerCase() ? found.account : undefined
+        },
+        ensure: async (people, site, within) => {
+          const done = await kernel.db.transaction(async m => {
+            const accounts = await kernel.identity.ensureAccounts(m, people)
+            return { accounts, result: within ? await within(m, accounts) : undefined }
+          })
+          for (const account of done.accounts.values()) if (account.created) await kernel.lifecycle.registered(account, site)
+          return done
+        },
+      } satisfies PluginUsers),
       get mail() {
         return kernel.mail
       },
@@ -719,6 +793,21 @@ export class Kernel {
       keys: createKeyDerivation(this.secret, id),
       storage: new LocalBlobStore(path.join(this.dataDir, 'blobs', id)),
       clock: this.clock,
+      views: Object.freeze({
+        define: (name: string, view: View<any>) => {
+          registering('defining a view')
+          kernel.views.define(id, name, view)
+        },
+        override: (name: string, view: View<any>, options?: { sites?: readonly string[] }) => {
+          registering('overriding a view')
+          kernel.views.override(id, name, view, options)
+        },
+        page: kernel.pages.page,
+      }),
+      i18n: Object.freeze({
+        add: (locale: Locale, messages: Messages) => kernel.catalogue.add(locale, messages),
+        t: kernel.pages.t,
+      }),
       get changes() {
         return kernel.changes
       },

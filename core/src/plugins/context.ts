@@ -1,5 +1,6 @@
 // The plugin's one door into the kernel: `ctx` in register/start/stop.
 import type { Logger } from 'pino'
+import type { EntityManager } from 'typeorm'
 import type { Database } from '../data/database.js'
 import type { AnyHookSpec, HookSetDefinition } from '../hooks/define.js'
 import type { LiveHooks } from '../hooks/live.js'
@@ -16,6 +17,9 @@ import type { JobsApi } from '../services/jobs.js'
 import type { KeyDerivation, Signing } from '../identity/signing.js'
 import type { BlobStore } from '../services/storage.js'
 import type { Clock } from '../services/clock.js'
+import type { View } from '../views/registry.js'
+import type { Locale, Messages } from '../views/i18n.js'
+import type { RequestContext } from '../http/context.js'
 import type { PluginRouter } from '../http/router.js'
 import type { ServiceRef } from '../services/refs.js'
 import type { Site } from '../tenancy/site.js'
@@ -34,6 +38,12 @@ export interface PluginHooks {
   readonly identity: LiveHooks<SpecsOf<typeof identityHooks>>
 }
 
+/** An account `users.ensure` found or made. */
+export type EnsuredAccount = Account & {
+  /** Made by this call (unverified, no password yet). */
+  created: boolean
+}
+
 export interface PluginUsers {
   /** Accounts by id, in one query (for `owner` fields of a whole page). */
   byIds(ids: readonly string[]): Promise<Map<string, Account>>
@@ -41,6 +51,24 @@ export interface PluginUsers {
   json(account: Pick<Account, 'id' | 'name' | 'email'>, viewer: Viewer): Record<string, string>
   /** The viewer an account would be on a site, tokens included (access checks outside a request). */
   viewerFor(account: Pick<Account, 'id' | 'name' | 'email'>, site: Site): Promise<Viewer>
+  /**
+   * The account when `token` is a live personal API token of the account with this e-mail address
+   * (compared case-insensitively), else undefined: for protocols that sign in with HTTP Basic auth
+   * (e-mail + token), such as WebDAV. Marks the token as used, like a bearer token.
+   */
+  authenticateToken(site: Site, email: string, token: string): Promise<Account | undefined>
+  /**
+   * Accounts for these e-mail addresses, made where none exists yet: unverified and without a usable password
+   * (the person chooses one through password reset); names of existing accounts are left as they are. Any
+   * number of people in a fixed number of queries, in one transaction; `within` runs in that transaction once
+   * the accounts exist (e.g. to store rows that reference them), so either everything commits or nothing.
+   * `identity.registered` fires for each new account after the commit. The map is keyed by lower-cased e-mail.
+   */
+  ensure<T = undefined>(
+    people: ReadonlyArray<{ email: string; name: string }>,
+    site: Site,
+    within?: (manager: EntityManager, accounts: ReadonlyMap<string, EnsuredAccount>) => Promise<T>,
+  ): Promise<{ accounts: ReadonlyMap<string, EnsuredAccount>; result: T | undefined }>
 }
 
 export interface PluginServices {
@@ -90,6 +118,10 @@ export interface PluginContext {
   readonly storage: BlobStore
   /** The kernel's clock: use it (not Date.now) for anything scheduled, so tests can move time. */
   readonly clock: Clock
+  /** Named, overridable server-rendered views (TSX with preact) and full pages in the site's layout. */
+  readonly views: PluginViews
+  /** The translation catalogue: add this plugin's messages (nl first, en second); translate for a request. */
+  readonly i18n: PluginI18n
   /** Durable background jobs: define (in register), enqueue, recurring schedules. */
   readonly jobs: JobsApi
   /** Change notices to every process sharing the database (for cache invalidation), from start() on. */
@@ -98,6 +130,20 @@ export interface PluginContext {
   readonly sites: SiteDirectory
   /** Content items: register a kind (in register), create/update/delete with hooks, serialize, page. */
   readonly content: PluginContent
+}
+
+export interface PluginViews {
+  /** A view this plugin owns, named `<plugin>.<view>` (in register). */
+  define(name: string, view: View<any>): void
+  /** Replace any view, everywhere or only on some sites (by key: 'root' or a subsite's host) (in register). */
+  override(name: string, view: View<any>, options?: { sites?: readonly string[] }): void
+  /** Answer with a full HTML page: the layout around the named view. */
+  page(c: RequestContext, options: { title: string; view: string; props?: Record<string, unknown>; status?: number }): Promise<void>
+}
+
+export interface PluginI18n {
+  add(locale: Locale, messages: Messages): void
+  t(c: RequestContext, key: string, vars?: Record<string, string | number>): string
 }
 
 export interface PluginContent extends Pick<ContentService, 'create' | 'update' | 'delete' | 'serialize' | 'page' | 'container' | 'enabledKinds' | 'urlOf'> {

@@ -39,6 +39,11 @@ export class RateLimiter {
     return { hits: rows[0]!.hits, retryAfter: Math.max(1, rows[0]!.retry) }
   }
 
+  /** Takes back one counted hit (an attempt that turned out not to count, e.g. a successful sign-in). */
+  async undo(key: string): Promise<void> {
+    await this.db().query('UPDATE kernel_rate_limit SET hits = hits - 1 WHERE key = $1 AND hits > 0', [key])
+  }
+
   async reset(key: string): Promise<void> {
     await this.db().query('DELETE FROM kernel_rate_limit WHERE key = $1', [key])
   }

@@ -137,7 +137,7 @@ export class SiteDirectory {
 
   /**
    * Removes a site and everything on it in one transaction: plugins delete their per-site rows in
-   * `kernel.beforeSiteDelete` (and may veto), then the kernel deletes content, roles and sessions.
+   * `kernel.beforeSiteDelete` (and may veto), then the kernel deletes content, roles, sessions and jobs.
    */
   async remove(site: Site, extra?: (m: EntityManager) => Promise<void>): Promise<void> {
     if (site.isRoot) throw http.conflict('The root site cannot be deleted.', { code: 'ROOT_SITE' })
@@ -148,6 +148,8 @@ export class SiteDirectory {
       await m.query('DELETE FROM entity WHERE site_id = $1', [site.id])
       await m.query('DELETE FROM kernel_site_member WHERE site_id = $1', [site.id])
       await m.query('DELETE FROM kernel_session WHERE site_id = $1', [site.id])
+      // Its background jobs too: queued ones could only fail, and their payloads may hold its content.
+      await m.query('DELETE FROM kernel_job WHERE site_id = $1', [site.id])
       await m.query('DELETE FROM kernel_site WHERE id = $1', [site.id])
     })
   }

@@ -1,0 +1,168 @@
+// The kernel's own views: the page layout (skip link, header, navigation, main, footer) and shared pieces.
+import type { VNode } from 'preact'
+import type { UI, View, ViewRegistry } from './registry.js'
+
+export interface NavItem {
+  label: string
+  href: string
+}
+
+const Layout: View<{ title: string; stylesheet: string; main: VNode }> = ({ ui, title, stylesheet, main }) => (
+  <html lang={ui.locale} class="voorbeeld-theme">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · ${ui.site.name}`}</title>
+      <link rel="stylesheet" href={stylesheet} />
+    </head>
+    <body class="utrecht-document utrecht-document--surface">
+      <a class="plein-skip utrecht-link" href="#main">
+        {ui.t('skip')}
+      </a>
+      <div class="plein-page utrecht-page">
+        {ui.view('kernel.header')}
+        <main id="main" class="plein-main" tabIndex={-1}>
+          <h1 class="utrecht-heading-1">{title}</h1>
+          {main}
+        </main>
+        {ui.view('kernel.footer')}
+      </div>
+    </body>
+  </html>
+)
+
+const Header: View = ({ ui }) => (
+  <header class="plein-header">
+    <a class="utrecht-link utrecht-heading-3" href="/">
+      {ui.site.name}
+    </a>
+    <nav aria-label={ui.t('nav.main')}>
+      <ul>
+        <li>
+          <a class="utrecht-link" href="/" aria-current={ui.path === '/' ? 'page' : undefined}>
+            {ui.t('nav.home')}
+          </a>
+        </li>
+        {ui.view('kernel.navigation', { items: ui.navigation })}
+        {ui.viewer.user ? (
+          <>
+            <li class="plein-meta">{ui.t('nav.signedInAs', { name: ui.viewer.user.name })}</li>
+            <li>
+              <form method="post" action="/auth/sign-out">
+                <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
+                <button class="utrecht-button utrecht-button--subtle" type="submit">
+                  {ui.t('nav.signOut')}
+                </button>
+              </form>
+            </li>
+          </>
+        ) : (
+          <>
+            <li>
+              <a class="utrecht-link" href="/auth/sign-in">
+                {ui.t('nav.signIn')}
+              </a>
+            </li>
+            <li>
+              <a class="utrecht-link" href="/auth/sign-up">
+                {ui.t('nav.signUp')}
+              </a>
+            </li>
+          </>
+        )}
+      </ul>
+    </nav>
+  </header>
+)
+
+/** Plugins add menu items by overriding this view or, better, through their own pages' links. */
+const Navigation: View<{ items?: NavItem[] }> = ({ ui, items = [] }) => (
+  <>
+    {items.map(i => (
+      <li>
+        <a class="utrecht-link" href={i.href} aria-current={ui.path.startsWith(i.href) ? 'page' : undefined}>
+          {i.label}
+        </a>
+      </li>
+    ))}
+  </>
+)
+
+const Footer: View = ({ ui }) => (
+  <footer class="plein-footer">
+    <p class="utrecht-paragraph">
+      {ui.site.name} ·{' '}
+      <a class="utrecht-link" href="/api/v1/openapi.json">
+        {ui.t('footer.api')}
+      </a>
+    </p>
+  </footer>
+)
+
+export interface FieldProps {
+  name: string
+  label: string
+  type?: string
+  value?: string
+  error?: string
+  hint?: string
+  autocomplete?: string
+  required?: boolean
+}
+
+/** A labelled form field with its error next to it (NL Design System form field). */
+export const Field: View<FieldProps> = ({ name, label, type = 'text', value, error, hint, autocomplete, required }) => {
+  const id = `field-${name}`
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+  return (
+    <div class={`utrecht-form-field${error ? ' utrecht-form-field--invalid' : ''}`}>
+      <label class="utrecht-form-label" for={id}>
+        {label}
+      </label>
+      {hint ? (
+        <p class="utrecht-form-field-description" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+      {type === 'textarea' ? (
+        <textarea class="utrecht-textarea" id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={described}>
+          {value ?? ''}
+        </textarea>
+      ) : (
+        <input
+          class={`utrecht-textbox${error ? ' utrecht-textbox--invalid' : ''}`}
+          id={id}
+          name={name}
+          type={type as 'text'}
+          value={value ?? ''}
+          autocomplete={autocomplete}
+          required={required}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={described}
+        />
+      )}
+    </div>
+  )
+}
+
+export const Alert: View<{ kind?: 'info' | 'ok' | 'warning' | 'error'; text: string }> = ({ kind = 'info', text }) => (
+  <div class={`utrecht-alert utrecht-alert--${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+    <p class="utrecht-paragraph">{text}</p>
+  </div>
+)
+
+export function registerKernelViews(views: ViewRegistry): void {
+  views.define('kernel', 'kernel.layout', Layout)
+  views.define('kernel', 'kernel.header', Header)
+  views.define('kernel', 'kernel.navigation', Navigation)
+  views.define('kernel', 'kernel.footer', Footer)
+  views.define('kernel', 'kernel.field', Field)
+  views.define('kernel', 'kernel.alert', Alert)
+}
+
+export type { UI }
