@@ -29,6 +29,7 @@ body { margin: 0; }
 .plein-meta { color: #555; font-size: 0.9rem; }
 .plein-form { display: grid; gap: 1rem; max-inline-size: 32rem; }
 .plein-field-error { color: #a00; }
+.plein-reply { margin-inline-start: 2rem; }
 :focus-visible { outline: 3px solid #0b5cab; outline-offset: 2px; }
 @media print { .plein-header nav, .plein-footer, .plein-skip { display: none; } }
 `

@@ -5,6 +5,7 @@ import { commentsHooks } from '@plein/plugin-comments/api'
 import { blogHooks } from './api.js'
 import { BlogCreatePost1764500000100 } from './migrations/BlogCreatePost1764500000100.js'
 import { feedRoutes } from './routes/feed.js'
+import { blogPages } from './pages.js'
 import { postRoutes } from './routes/posts.js'
 import { BlogService } from './service.js'
 import { blogSettings } from './settings.js'
@@ -34,6 +35,7 @@ export const blogPlugin = definePlugin({
     })
     postRoutes(ctx, blog)
     feedRoutes(ctx, blog)
+    blogPages(ctx, blog)
   },
 })
 

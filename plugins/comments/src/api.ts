@@ -1,5 +1,5 @@
 // What other plugins may use of the comments plugin: its hooks and the shape of a comment.
-import { defineHooks, event, filter, type Site } from '@plein/core'
+import { createServiceRef, defineHooks, event, filter, type EntityRecord, type Page, type Site } from '@plein/core'
 
 export interface Comment {
   id: string
@@ -20,3 +20,10 @@ export const commentsHooks = defineHooks('comments', () => ({
   }),
   commented: event<[Comment, Site]>({ since: '1.0.0', description: 'A comment was posted (after commit).' }),
 }))
+
+export interface CommentsService {
+  /** Comments on an item, oldest first (the caller has checked the item is readable). */
+  list(site: Site, entity: EntityRecord, limit: number, cursor?: string): Promise<Page<Comment>>
+}
+
+export const commentsServiceRef = createServiceRef<CommentsService>('comments.list')

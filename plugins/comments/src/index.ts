@@ -1,11 +1,12 @@
 // @plein/plugin-comments: comments on any commentable item; one level of replies.
 import { definePlugin, kernelSettings } from '@plein/core'
-import { commentsHooks } from './api.js'
+import { commentsHooks, commentsServiceRef } from './api.js'
+import { commentPages } from './pages.js'
 import { CommentsCreateComment1764500000000 } from './migrations/CommentsCreateComment1764500000000.js'
 import { commentRoutes } from './routes/comments.js'
 import { CommentsService } from './service.js'
 
-export { commentsHooks, type Comment } from './api.js'
+export { commentsHooks, commentsServiceRef, type Comment, type CommentsService } from './api.js'
 
 export const commentsPlugin = definePlugin({
   id: 'comments',
@@ -16,6 +17,8 @@ export const commentsPlugin = definePlugin({
     const comments = new CommentsService(() => ctx.db)
     const hooks = ctx.hooks.of(commentsHooks)
     commentRoutes(ctx, comments)
+    commentPages(ctx, comments)
+    ctx.provide(commentsServiceRef, () => ({ list: (site, entity, limit, cursor) => comments.list(site, entity, limit, cursor) }))
 
     // Every commentable item carries its comment count: one query for a whole page of items.
     ctx.hooks.entity.serialize.tap(async (items, entities, _viewer, site) => {

@@ -1,0 +1,129 @@
+// Blog pages: the list, a post with its comments, and the form to write one (no JavaScript needed).
+import { problems, type ItemJson, type PluginContext, type View } from '@plein/core'
+import { commentsServiceRef } from '@plein/plugin-comments/api'
+import type { BlogService } from './service.js'
+
+const messages = {
+  nl: { 'blog.nav': 'Blogs', 'blog.list.title': 'Blogs', 'blog.new': 'Schrijf een blog', 'blog.none': 'Nog geen blogs.', 'blog.title': 'Titel', 'blog.body': 'Tekst', 'blog.tags': 'Labels (met komma’s)', 'blog.publish': 'Publiceren', 'blog.draft': 'Concept', 'blog.by': 'door {name}' },
+  en: { 'blog.nav': 'Blogs', 'blog.list.title': 'Blogs', 'blog.new': 'Write a blog post', 'blog.none': 'No blog posts yet.', 'blog.title': 'Title', 'blog.body': 'Text', 'blog.tags': 'Tags (comma separated)', 'blog.publish': 'Publish', 'blog.draft': 'Draft', 'blog.by': 'by {name}' },
+}
+
+const List: View<{ items: ItemJson[]; next: string | null }> = ({ ui, items, next }) => (
+  <>
+    {ui.viewer.user ? (
+      <p>
+        <a class="utrecht-button-link utrecht-button-link--primary-action" href="/blogs/new">
+          {ui.t('blog.new')}
+        </a>
+      </p>
+    ) : null}
+    {items.length === 0 ? <p class="utrecht-paragraph">{ui.t('blog.none')}</p> : null}
+    <ul class="plein-items">
+      {items.map(p => (
+        <li>
+          <h2 class="utrecht-heading-3">
+            <a class="utrecht-link" href={p.url}>
+              {p.title}
+            </a>
+          </h2>
+          <p class="plein-meta">
+            {p.owner ? ui.t('blog.by', { name: p.owner.name ?? '' }) : ''} · {new Date(p.createdAt).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}
+            {p.status === 'draft' ? ` · ${ui.t('blog.draft')}` : ''}
+          </p>
+          <p class="utrecht-paragraph">{String(p.excerpt ?? '')}</p>
+        </li>
+      ))}
+    </ul>
+    {next ? (
+      <a class="utrecht-link" href={`/blogs?cursor=${encodeURIComponent(next)}`}>
+        {ui.t('home.more')}
+      </a>
+    ) : null}
+  </>
+)
+
+const Post: View<{ post: ItemJson; thread: Record<string, unknown> | null }> = ({ ui, post, thread }) => (
+  <article class="utrecht-article">
+    <p class="plein-meta">
+      {post.owner ? ui.t('blog.by', { name: post.owner.name ?? '' }) : ''} · {new Date(post.createdAt).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}
+    </p>
+    {/* Sanitized with the allowlist when it was written. */}
+    <div dangerouslySetInnerHTML={{ __html: String(post.body ?? '') }} />
+    {thread ? ui.view('comments.thread', thread) : null}
+  </article>
+)
+
+const Form: View<{ values?: Record<string, string>; errors?: Record<string, string> }> = ({ ui, values = {}, errors = {} }) => (
+  <form class="plein-form" method="post" action="/blogs/new" novalidate>
+    <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
+    {ui.view('kernel.field', { name: 'title', label: ui.t('blog.title'), value: values.title, error: errors.title, required: true })}
+    {ui.view('kernel.field', { name: 'body', label: ui.t('blog.body'), type: 'textarea', value: values.body, error: errors.body, required: true })}
+    {ui.view('kernel.field', { name: 'tags', label: ui.t('blog.tags'), value: values.tags })}
+    <div>
+      <button class="utrecht-button utrecht-button--primary-action" type="submit">
+        {ui.t('blog.publish')}
+      </button>
+    </div>
+  </form>
+)
+
+const esc = (s: string) => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+
+export function blogPages(ctx: PluginContext, blog: BlogService): void {
+  ctx.i18n.add('nl', messages.nl)
+  ctx.i18n.add('en', messages.en)
+  ctx.views.define('blog.list', List)
+  ctx.views.define('blog.post', Post)
+  ctx.views.define('blog.form', Form)
+  ctx.hooks.kernel.navigation.tap((items, _site, _viewer, locale) => [...items, { label: messages[locale === 'en' ? 'en' : 'nl']['blog.nav'], href: '/blogs' }])
+
+  ctx.routes(router => {
+    router.get<unknown, { cursor?: string }>('blog.page.list', '/blogs', { hidden: true, query: { type: 'object', properties: { cursor: { type: 'string', maxLength: 200 } } } }, async c => {
+      const page = await blog.list(c.viewer, c.site, { limit: 20, cursor: c.input.query.cursor })
+      await ctx.views.page(c, { title: ctx.i18n.t(c, 'blog.list.title'), view: 'blog.list', props: { items: await ctx.content.serialize(page.items, c.viewer, c.site), next: page.nextCursor } })
+    })
+
+    router.get('blog.page.new', '/blogs/new', { hidden: true }, async c => {
+      if (!c.viewer.user) return c.redirect('/auth/sign-in?next=/blogs/new')
+      await ctx.views.page(c, { title: ctx.i18n.t(c, 'blog.new'), view: 'blog.form' })
+    })
+
+    router.post<{ title?: string; body?: string; tags?: string }>(
+      'blog.page.create',
+      '/blogs/new',
+      { hidden: true, form: { type: 'object', properties: { title: { type: 'string', maxLength: 300 }, body: { type: 'string', maxLength: 500000 }, tags: { type: 'string', maxLength: 1000 } } } },
+      async c => {
+        if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
+        const values = { title: c.input.body.title ?? '', body: c.input.body.body ?? '', tags: c.input.body.tags ?? '' }
+        const errors: Record<string, string> = {}
+        if (!values.title.trim()) errors.title = ctx.i18n.t(c, 'blog.title')
+        if (!values.body.trim()) errors.body = ctx.i18n.t(c, 'blog.body')
+        if (Object.keys(errors).length) return ctx.views.page(c, { title: ctx.i18n.t(c, 'blog.new'), view: 'blog.form', status: 400, props: { values, errors } })
+        const html = values.body.trim().split(/\n{2,}/).map(p => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`).join('')
+        const prepared = blog.prepare({ body: html }, 300)
+        const { entity } = await ctx.content.create({ site: c.site, viewer: c.viewer, kind: 'blog', title: values.title.trim() }, async (m, e) => {
+          await m.query(`INSERT INTO blog_post (entity_id, body, excerpt, tags, status) VALUES ($1, $2, $3, $4, 'published')`, [
+            e.id,
+            prepared.body,
+            prepared.excerpt,
+            [...new Set(values.tags.split(',').map(t => t.trim().toLowerCase()).filter(Boolean))].slice(0, 20),
+          ])
+        })
+        c.redirect(`/blogs/${entity.id}`)
+      },
+    )
+
+    router.get<unknown, unknown, { id: string }>('blog.page.post', '/blogs/:id', { hidden: true, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } }, async c => {
+      const entity = await ctx.access.get(c.viewer, c.site, c.input.params.id, 'blog')
+      const [post] = await ctx.content.serialize([entity], c.viewer, c.site)
+      const comments = ctx.services.find(commentsServiceRef)
+      let thread: Record<string, unknown> | null = null
+      if (comments && c.site.isEnabled('comments')) {
+        const page = await comments.list(c.site, entity, 100)
+        const authors = await ctx.users.byIds(page.items.map(x => x.authorId).filter((x): x is string => x !== null))
+        thread = { entityId: entity.id, back: `/blogs/${entity.id}`, comments: page.items.map(x => ({ ...x, authorName: x.authorId ? (authors.get(x.authorId)?.name ?? null) : null })) }
+      }
+      await ctx.views.page(c, { title: entity.title, view: 'blog.post', props: { post, thread } })
+    })
+  })
+}
