@@ -3,6 +3,7 @@ import { definePlugin, groupToken, LOGGED_IN_TOKEN, problems, PUBLIC_TOKEN, type
 import { searchHooks } from '@plein/plugin-search/api'
 import { groupsHooks, groupsServiceRef } from './api.js'
 import { GroupGuard } from './guard.js'
+import { groupPages } from './pages.js'
 import { GroupsCreateGroups1764600000000 } from './migrations/GroupsCreateGroups1764600000000.js'
 import { groupRoutes } from './routes/groups.js'
 import { invitationRoutes } from './routes/invitations.js'
@@ -125,6 +126,7 @@ export const groupsPlugin = definePlugin({
     })
 
     groupRoutes(ctx, store, guard)
+    groupPages(ctx, store, guard)
     memberRoutes(ctx, store, guard)
     invitationRoutes(ctx, store, guard)
   },
