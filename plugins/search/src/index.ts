@@ -3,6 +3,7 @@ import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type Plu
 import { searchHooks, type SearchEngine } from './api.js'
 import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
 import { PostgresSearchEngine } from './postgres-engine.js'
+import { searchPages } from './pages.js'
 
 export { searchHooks, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
@@ -29,6 +30,7 @@ export const searchPlugin = definePlugin({
     ctx.jobs.define('search.backfill', async job => backfill(ctx, index, job.log))
     ctx.jobs.every('search.backfill', 60)
 
+    searchPages(ctx, engine)
     ctx.routes(router => {
       router.get<unknown, { q: string; type?: string; containerId?: string; from?: string; to?: string; limit: number; cursor?: string }>(
         'search.query',
@@ -82,17 +84,29 @@ export const searchPlugin = definePlugin({
 })
 
 async function backfill(ctx: PluginContext, index: (e: EntityRecord, s: Site) => Promise<void>, log: { info(o: object, m: string): void }): Promise<void> {
-  const rows: Array<{ id: string; site_id: string }> = await ctx.db.query(
-    `SELECT id, site_id FROM entity WHERE search_vector IS NULL ORDER BY created_at LIMIT ${BACKFILL_BATCH}`,
-  )
+  // Items of sites without search stay unindexed: their sites are left out of the next query, else a few
+  // hundred of them would fill every batch and the backfill would never reach anything else.
+  const skipped: string[] = []
   let done = 0
-  for (const row of rows) {
-    const site = await ctx.siteById(row.site_id)
-    if (!site || !site.isEnabled('search')) continue
-    const entity = await ctx.access.find(site, row.id)
-    if (!entity) continue
-    await index(entity, site)
-    done++
+  for (let round = 0; round < 10 && done < BACKFILL_BATCH; round++) {
+    const rows: Array<{ id: string; site_id: string }> = await ctx.db.query(
+      `SELECT id, site_id FROM entity WHERE search_vector IS NULL AND NOT (site_id = ANY($1::uuid[])) ORDER BY created_at LIMIT ${BACKFILL_BATCH}`,
+      [skipped],
+    )
+    const before = { done, skipped: skipped.length }
+    for (const row of rows) {
+      if (skipped.includes(row.site_id)) continue
+      const site = await ctx.siteById(row.site_id)
+      if (!site || !site.isEnabled('search')) {
+        skipped.push(row.site_id)
+        continue
+      }
+      const entity = await ctx.access.find(site, row.id)
+      if (!entity) continue
+      await index(entity, site)
+      done++
+    }
+    if (done === before.done && skipped.length === before.skipped) break
   }
   if (done > 0) log.info({ indexed: done }, 'search: indexed items that had no index yet')
 }
