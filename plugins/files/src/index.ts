@@ -2,17 +2,19 @@
 // quotas and encryption at rest (a LocalBox successor).
 import { definePlugin, type EntityRecord, type PluginContext } from '@plein/core'
 import { searchHooks } from '@plein/plugin-search/api'
-import { filesHooks } from './api.js'
+import { filesHooks, filesKeysServiceRef } from './api.js'
 import { FilesGuard } from './guard.js'
 import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
+import { FilesDav1765200000000 } from './migrations/FilesDav1765200000000.js'
 import { adminRoutes } from './routes/admin.js'
-import { fileRoutes } from './routes/files.js'
+import { davRoutes } from './dav/index.js'
+import { fileRoutes, fileSaver } from './routes/files.js'
 import { folderRoutes } from './routes/folders.js'
 import { linkRoutes } from './routes/links.js'
 import { FileStore, readAll } from './service.js'
 import { filesSettings } from './settings.js'
 
-export { filesHooks, type UploadCandidate, type FileSettings } from './api.js'
+export { filesHooks, filesKeysServiceRef, type FilesKeysService, type UploadCandidate, type FileSettings } from './api.js'
 export { FileStore } from './service.js'
 
 /** Text kinds whose content is indexed for search (first 200 kB). PDF and office text: not yet (no extractor). */
@@ -23,7 +25,7 @@ export const filesPlugin = definePlugin({
   url: import.meta.url,
   optionalDependencies: { search: '^1.0.0' },
   settings: filesSettings,
-  migrations: [FilesCreate1765100000000],
+  migrations: [FilesCreate1765100000000, FilesDav1765200000000],
   hooks: filesHooks,
   register(ctx) {
     const store = new FileStore(ctx)
@@ -55,10 +57,18 @@ export const filesPlugin = definePlugin({
       const node = await store.node(site, entity.id)
       if (!node?.mime || !TEXT.test(node.mime)) return document
       const v = await store.version(entity.id, node.version)
-      if (!v) return document
+      if (!v || Number(v.size) === 0) return document
       const text = (await readAll((await store.open(site, v, { start: 0, end: Math.min(Number(v.size), 200_000) - 1 })))).toString('utf8')
       return { ...document, body: `${document.body} ${text}`.trim() }
     })
+
+    ctx.provide(filesKeysServiceRef, () => ({
+      async rotate(site) {
+        const result = await store.rotate(site)
+        await store.audit(site, 'key.rotate', {}, null, { ...result, via: 'service' })
+        return result
+      },
+    }))
 
     ctx.jobs.define('files.purgeTrash', async job => purgeTrash(ctx, store, job.log))
     ctx.jobs.every('files.purgeTrash', 3600)
@@ -67,6 +77,7 @@ export const filesPlugin = definePlugin({
     fileRoutes(ctx, store, guard)
     linkRoutes(ctx, store, guard)
     adminRoutes(ctx, store)
+    davRoutes(ctx, store, guard, fileSaver(ctx, store, guard))
   },
 })
 

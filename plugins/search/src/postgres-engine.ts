@@ -42,9 +42,10 @@ export class PostgresSearchEngine implements SearchEngine {
   constructor(private readonly ctx: PluginContext) {}
 
   async index(entity: EntityRecord, document: SearchDocument): Promise<void> {
-    const body = document.body.slice(0, MAX_BODY)
+    // PostgreSQL text cannot hold NUL; a stray one must not keep an item out of the index for ever.
+    const body = document.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY)
     await this.ctx.db.transaction(async m => {
-      await m.query(`UPDATE entity SET search_vector = ${vectorSql('$2', '$3')} WHERE id = $1`, [entity.id, document.title, body])
+      await m.query(`UPDATE entity SET search_vector = ${vectorSql('$2', '$3')} WHERE id = $1`, [entity.id, document.title.replace(/\u0000/g, ' '), body])
       await m.query(
         `INSERT INTO search_text (entity_id, body) VALUES ($1, $2) ON CONFLICT (entity_id) DO UPDATE SET body = EXCLUDED.body, indexed_at = now()`,
         [entity.id, body],
@@ -73,6 +74,9 @@ export class PostgresSearchEngine implements SearchEngine {
       return `(to_tsquery('dutch', ${p}) || to_tsquery('english', ${p}) || ${simple})`
     })
     const tsquery = parts.join(' && ')
+    // The snippet marks any of the words: with all of them required, a query whose words are split between
+    // title and body would find no passage in the body and come back without highlights.
+    const anyWord = parts.join(' || ')
     const clauses = [where.sql, 'e.search_vector @@ q.query', `e.kind = ANY(${add(query.kinds)}::text[])`]
     if (query.containerId) clauses.push(`e.container_id = ${add(query.containerId)}`)
     if (query.from) clauses.push(`e.created_at >= ${add(query.from)}`)
@@ -81,13 +85,13 @@ export class PostgresSearchEngine implements SearchEngine {
     if (cursor) clauses.push(`(${rank}, e.id) < (${add(cursor.rank)}::float8, ${add(cursor.id)}::uuid)`)
     const limit = add(query.limit + 1)
     const rows: Array<{ id: string; rank: number; snippet: string | null }> = await this.ctx.db.query(
-      `WITH q AS (SELECT ${tsquery} AS query),
+      `WITH q AS (SELECT ${tsquery} AS query, ${anyWord} AS any_word),
        hits AS (
          SELECT e.id, ${rank} AS rank FROM entity e, q WHERE ${clauses.join(' AND ')}
          ORDER BY rank DESC, e.id DESC LIMIT ${limit}
        )
        SELECT h.id, h.rank,
-              ts_headline('dutch', coalesce(nullif(t.body, ''), e.title), q.query,
+              ts_headline('dutch', coalesce(nullif(t.body, ''), e.title), q.any_word,
                           'StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter=" … "') AS snippet
          FROM hits h JOIN entity e ON e.id = h.id LEFT JOIN search_text t ON t.entity_id = h.id, q
         ORDER BY h.rank DESC, h.id DESC`,

@@ -1,0 +1,357 @@
+// GET /api/v1/search (API.md "Search and notifications", issue 10): weighting, Dutch and English stemming,
+// prefix matching, filters, highlighted and escaped snippets, cursor paging, validation, access, re-indexing
+// and the backfill job.
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { createTestKernel, type SignedUp, type TestClient, type TestKernel } from '@plein/testing'
+import { blogPlugin } from '@plein/plugin-blog'
+import { commentsPlugin } from '@plein/plugin-comments'
+import { groupsPlugin } from '@plein/plugin-groups'
+import { searchPlugin } from '@plein/plugin-search'
+import { expectProblem, ids, search, searchAll, searchPath, sleep, uniqueWord } from './helpers.js'
+
+describe('search', () => {
+  let tk: TestKernel
+  let admin: SignedUp
+  let alice: SignedUp
+  let bob: SignedUp
+  let anonymous: TestClient
+
+  const post = async (author: SignedUp, input: { title: string; body?: string; access?: { read?: string[]; write?: string[] }; containerId?: string; status?: string; tags?: string[] }) => {
+    const res = await author.client.post('/api/v1/blogs', { body: '<p></p>', access: { read: ['public'] }, ...input })
+    expect(res.status, res.text).to.equal(201)
+    return res.body
+  }
+  const group = async (owner: SignedUp, input: { name: string; description?: string; membership?: 'open' | 'closed'; hidden?: boolean }) => {
+    const res = await owner.client.post('/api/v1/groups', { membership: 'open', ...input })
+    expect(res.status, res.text).to.equal(201)
+    return res.body
+  }
+
+  before(async function () {
+    this.timeout(60_000)
+    tk = await createTestKernel({ plugins: [searchPlugin, blogPlugin, commentsPlugin, groupsPlugin] })
+    admin = await tk.signUp({ name: 'Admin' })
+    alice = await tk.signUp({ name: 'Alice' })
+    bob = await tk.signUp({ name: 'Bob' })
+    anonymous = tk.client()
+  })
+  after(() => tk?.close())
+
+  describe('matching and ranking', () => {
+    it('finds an item by a word of its body and answers the item with a snippet', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: 'Nieuws uit de raad', body: `<p>De raad besprak ${w} gisteren.</p>`, tags: ['raad'] })
+      const body = await search(anonymous, { q: w })
+      expect(ids(body.items)).to.deep.equal([p.id])
+      expect(body.nextCursor).to.equal(null)
+      const item = body.items[0]
+      expect(item).to.include({ id: p.id, type: 'blog', title: 'Nieuws uit de raad', containerId: null, url: `/blogs/${p.id}` })
+      expect(item.owner).to.include({ id: alice.user.id, name: 'Alice' })
+      expect(item.access).to.deep.equal(p.access)
+      expect(item).to.have.property('createdAt').that.is.a('string')
+      expect(item.snippet).to.be.a('string').and.include(`<mark>${w}</mark>`)
+    })
+
+    it('finds an item by its tags', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: 'Getagd', body: '<p>Tekst</p>', tags: [w] })
+      expect(ids((await search(anonymous, { q: w })).items)).to.deep.equal([p.id])
+    })
+
+    it('ranks a match in the title above a match in the body', async () => {
+      const w = uniqueWord()
+      // The body match is older and says the word more often; the title still wins.
+      const inBody = await post(alice, { title: 'Iets heel anders', body: `<p>Over ${w} en nog eens ${w}.</p>` })
+      const inTitle = await post(alice, { title: `Over ${w}`, body: '<p>Een tekst zonder het woord.</p>' })
+      expect(ids((await search(anonymous, { q: w })).items)).to.deep.equal([inTitle.id, inBody.id])
+    })
+
+    it('stems Dutch: "fietsen" finds "fiets", "gemeenten" finds "gemeente"', async () => {
+      const w = uniqueWord()
+      const fiets = await post(alice, { title: `${w}: de fiets van de burgemeester`, body: '<p>Een verhaal.</p>' })
+      const gemeente = await post(alice, { title: `${w}: nieuws`, body: '<p>Een nieuwe gemeente in het noorden.</p>' })
+      // The unique word goes last: only the last word is also matched as a prefix.
+      expect(ids((await search(anonymous, { q: `fietsen ${w}` })).items)).to.deep.equal([fiets.id])
+      expect(ids((await search(anonymous, { q: `gemeenten ${w}` })).items)).to.deep.equal([gemeente.id])
+      expect((await search(anonymous, { q: `auto ${w}` })).items, 'a word in neither').to.deep.equal([])
+    })
+
+    it('stems English: "running" finds "runs", "policies" finds "policy"', async () => {
+      const w = uniqueWord()
+      const runs = await post(alice, { title: `${w}: the council runs a programme`, body: '<p>Text.</p>' })
+      const policy = await post(alice, { title: `${w}: update`, body: '<p>A new policy for the city.</p>' })
+      expect(ids((await search(anonymous, { q: `running ${w}` })).items)).to.deep.equal([runs.id])
+      expect(ids((await search(anonymous, { q: `policies ${w}` })).items)).to.deep.equal([policy.id])
+    })
+
+    it('matches the last word as a prefix (as you type), and only the last word', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: `${w}: het gemeentehuis gaat open`, body: '<p>Vanaf maandag.</p>' })
+      expect(ids((await search(anonymous, { q: `${w} gemeen` })).items)).to.deep.equal([p.id])
+      expect(ids((await search(anonymous, { q: `${w} GEMEENTEH` })).items), 'case does not matter').to.deep.equal([p.id])
+      expect((await search(anonymous, { q: `gemeen ${w}` })).items).to.deep.equal([])
+      expect(ids((await search(anonymous, { q: w.slice(0, 6) })).items)).to.include(p.id)
+    })
+
+    it('needs every word of the query', async () => {
+      const w = uniqueWord()
+      const both = await post(alice, { title: `${w} begroting`, body: '<p>De begroting voor parkeren.</p>' })
+      await post(alice, { title: `${w} begroting`, body: '<p>Alleen de begroting.</p>' })
+      expect(ids((await search(anonymous, { q: `${w} parkeren` })).items)).to.deep.equal([both.id])
+    })
+
+    it('finds a group by words of its description', async () => {
+      const w = uniqueWord()
+      const g = await group(alice, { name: 'Werkgroep', description: `Wij praten over ${w}.` })
+      const body = await search(bob.client, { q: w })
+      expect(ids(body.items)).to.deep.equal([g.id])
+      expect(body.items[0]).to.include({ type: 'group' })
+    })
+  })
+
+  describe('filters', () => {
+    let w: string
+    let g: any
+    let loose: any
+    let inGroup: any
+    let theGroup: any
+
+    before(async () => {
+      w = uniqueWord()
+      g = await group(alice, { name: `Groep ${w}`, membership: 'open' })
+      theGroup = g
+      loose = await post(alice, { title: `Los ${w}` })
+      await sleep(30)
+      inGroup = await post(alice, { title: `In de groep ${w}`, containerId: g.id, access: undefined })
+    })
+
+    it('type: only items of that kind', async () => {
+      expect(ids(await searchAll(alice.client, { q: w })).sort()).to.deep.equal([theGroup.id, loose.id, inGroup.id].sort())
+      expect(ids(await searchAll(alice.client, { q: w, type: 'blog' })).sort()).to.deep.equal([loose.id, inGroup.id].sort())
+      expect(ids(await searchAll(alice.client, { q: w, type: 'group' }))).to.deep.equal([g.id])
+      expect(await searchAll(alice.client, { q: w, type: 'wiki' }), 'a kind that is not enabled').to.deep.equal([])
+    })
+
+    it('containerId: only items in that group', async () => {
+      expect(ids(await searchAll(alice.client, { q: w, containerId: g.id }))).to.deep.equal([inGroup.id])
+    })
+
+    it('from and to: created at or after from, and before to', async () => {
+      expect(ids(await searchAll(alice.client, { q: w, type: 'blog', from: inGroup.createdAt }))).to.deep.equal([inGroup.id])
+      expect(ids(await searchAll(alice.client, { q: w, type: 'blog', to: inGroup.createdAt }))).to.deep.equal([loose.id])
+      expect(ids(await searchAll(alice.client, { q: w, type: 'blog', from: loose.createdAt, to: new Date(Date.now() + 60_000).toISOString() })).sort()).to.deep.equal(
+        [loose.id, inGroup.id].sort(),
+      )
+      expect(await searchAll(alice.client, { q: w, from: new Date(Date.now() + 60_000).toISOString() })).to.deep.equal([])
+    })
+
+    it('answers 400 when from is not before to, or a filter is malformed', async () => {
+      const now = new Date().toISOString()
+      expectProblem(await alice.client.get(searchPath({ q: w, from: now, to: now })), 400)
+      expectProblem(await alice.client.get(searchPath({ q: w, from: 'yesterday' })), 400)
+      expectProblem(await alice.client.get(searchPath({ q: w, containerId: 'not-a-uuid' })), 400)
+      expectProblem(await alice.client.get(searchPath({ q: w, type: 'Blog!' })), 400)
+    })
+  })
+
+  describe('snippets', () => {
+    it('highlights the matched words with <mark>, also stemmed matches', async () => {
+      const w = uniqueWord()
+      await post(alice, { title: `Stalling ${w}`, body: '<p>Bij het station staat sinds maandag een nieuwe fietsenstalling met plek voor vijfhonderd fietsen en een bewaakte ingang.</p>' })
+      const [item] = (await search(anonymous, { q: `fietsenstalling ${w}` })).items
+      expect(item.snippet, item.snippet).to.include('<mark>fietsenstalling</mark>')
+      expect(item.snippet).to.not.match(/<(?!\/?mark>)/)
+    })
+
+    it('escapes HTML in the text: a body about <script> comes back as text, never as markup', async () => {
+      const w = uniqueWord()
+      await post(alice, {
+        title: `Veiligheid ${w} <b>vet</b>`,
+        body: `<p>Zet nooit &lt;script&gt;alert("x")&lt;/script&gt; of &lt;img src=x onerror=alert(1)&gt; in ${w} &amp; meer.</p><script>alert(2)</script>`,
+      })
+      const [item] = (await search(anonymous, { q: w })).items
+      const snippet: string = item.snippet
+      expect(snippet, snippet).to.include(`<mark>${w}</mark>`)
+      // Every < in the snippet opens or closes a <mark>; the rest is escaped text.
+      expect(snippet, snippet).to.not.match(/<(?!\/?mark>)/)
+      expect(snippet, snippet).to.include('&lt;img src=x onerror=alert(1)&gt;')
+      expect(snippet, snippet).to.include('&quot;x&quot;')
+      expect(snippet, snippet).to.include(' &amp; ')
+      // The sanitizer removed the real <script> element before indexing.
+      expect(snippet, snippet).to.not.include('alert(2)')
+    })
+
+    it('uses the title when an item has no body text', async () => {
+      const w = uniqueWord()
+      const g = await group(alice, { name: `Alleen een naam ${w}` })
+      const [item] = (await search(alice.client, { q: w })).items
+      expect(item.id).to.equal(g.id)
+      expect(item.snippet).to.include(`<mark>${w}</mark>`)
+    })
+  })
+
+  describe('paging', () => {
+    it('walks every match with nextCursor, best first, without repeats, also when ranks tie', async () => {
+      const w = uniqueWord()
+      const made: string[] = []
+      // Seven identical posts (equal rank) and two with the word in the title (higher rank).
+      for (let i = 0; i < 7; i++) made.push((await post(alice, { title: 'Hetzelfde', body: `<p>Precies ${w} hetzelfde.</p>` })).id)
+      const top = [(await post(alice, { title: `${w} boven`, body: '<p>x</p>' })).id, (await post(alice, { title: `${w} ook boven`, body: '<p>y</p>' })).id]
+      made.push(...top)
+      const pages: string[][] = []
+      let cursor: string | undefined
+      for (;;) {
+        const body = await search(anonymous, { q: w, limit: 2, cursor })
+        pages.push(ids(body.items))
+        if (!body.nextCursor) break
+        cursor = body.nextCursor
+      }
+      expect(pages.map(p => p.length)).to.deep.equal([2, 2, 2, 2, 1])
+      const all = pages.flat()
+      expect(new Set(all).size).to.equal(all.length)
+      expect(all.sort()).to.deep.equal([...made].sort())
+      expect(pages[0]!.sort()).to.deep.equal([...top].sort())
+    })
+
+    it('answers 400 for a cursor it did not give out, and for a limit out of range', async () => {
+      const w = uniqueWord()
+      expectProblem(await anonymous.get(searchPath({ q: w, cursor: 'bm90IGEgY3Vyc29y' })), 400)
+      expectProblem(await anonymous.get(searchPath({ q: w, limit: 0 })), 400)
+      expectProblem(await anonymous.get(searchPath({ q: w, limit: 101 })), 400)
+    })
+  })
+
+  describe('the query', () => {
+    it('answers 400 without q, naming the parameter', async () => {
+      const body = expectProblem(await anonymous.get('/api/v1/search'), 400)
+      expect(body.errors.map((e: any) => [e.in, e.location.name])).to.deep.include(['query', 'q'])
+      expectProblem(await anonymous.get('/api/v1/search?q='), 400)
+      expectProblem(await anonymous.get(searchPath({ q: 'x'.repeat(201) })), 400)
+    })
+
+    it('answers an empty page for a query without words', async () => {
+      expect(await search(anonymous, { q: '!!! ?? ---' })).to.deep.equal({ items: [], nextCursor: null })
+    })
+
+    it('never fails on odd input: operators, quotes, accents, emoji, stop words (property)', async function () {
+      this.timeout(60_000)
+      const piece = fc.oneof(
+        fc.constantFrom('&', '|', '!', '(', ')', ':', '*', '<->', "'", '"', '\\', ' ', ':*', 'de', 'the', 'of', 'ß', 'ĳ', '½', '²', '𝔘', 'é', 'fiets', '\u0002', '\u0003', '%'),
+        fc.string({ unit: 'grapheme', maxLength: 6 }),
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }).map(parts => parts.join('')).filter(q => q.length > 0 && [...q].length <= 200), async q => {
+          const res = await anonymous.get(searchPath({ q }))
+          expect(res.status, `q=${JSON.stringify(q)}: ${res.text}`).to.equal(200)
+          expect(res.body.items).to.be.an('array')
+        }),
+        { numRuns: 40 },
+      )
+    })
+  })
+
+  describe('access', () => {
+    it('shows each viewer only what they may read: private items, drafts, group content', async () => {
+      const w = uniqueWord()
+      const g = await group(alice, { name: 'Besloten kring', membership: 'closed' })
+      const pub = await post(alice, { title: `Openbaar ${w}` })
+      const signedIn = await post(alice, { title: `Ingelogd ${w}`, access: { read: ['logged_in'] } })
+      const mine = await post(alice, { title: `Privé ${w}`, access: { read: [`user:${alice.user.id}`] } })
+      const forBob = await post(alice, { title: `Voor Bob ${w}`, access: { read: [`user:${bob.user.id}`] } })
+      const draft = await post(alice, { title: `Concept ${w}`, status: 'draft', access: { read: ['public'] } })
+      const inside = await post(alice, { title: `Binnen ${w}`, containerId: g.id, access: undefined })
+      const seen = async (c: TestClient) => ids(await searchAll(c, { q: w, type: 'blog' })).sort()
+      expect(await seen(anonymous)).to.deep.equal([pub.id].sort())
+      expect(await seen(bob.client)).to.deep.equal([pub.id, signedIn.id, forBob.id].sort())
+      // The owner is always a writer: Alice also reads the post she wrote for Bob.
+      expect(await seen(alice.client)).to.deep.equal([pub.id, signedIn.id, mine.id, forBob.id, draft.id, inside.id].sort())
+      expect(await seen(admin.client)).to.deep.equal([pub.id, signedIn.id, mine.id, forBob.id, draft.id, inside.id].sort())
+    })
+
+    it('never shows a hidden group to non-members, by its name or its description', async () => {
+      const w = uniqueWord()
+      const hidden = await group(alice, { name: `Geheim ${w}`, description: `Over ${w}`, hidden: true })
+      const content = await post(alice, { title: `Geheim stuk ${w}`, containerId: hidden.id, access: undefined })
+      expect(await searchAll(bob.client, { q: w })).to.deep.equal([])
+      expect(await searchAll(anonymous, { q: w })).to.deep.equal([])
+      expect(await searchAll(bob.client, { q: w, containerId: hidden.id })).to.deep.equal([])
+      expect(ids(await searchAll(alice.client, { q: w })).sort()).to.deep.equal([hidden.id, content.id].sort())
+      // Invited is not a member yet.
+      const invite = await alice.client.post(`/api/v1/groups/${hidden.id}/invitations`, { userId: bob.user.id })
+      expect(invite.status, invite.text).to.equal(201)
+      expect(await searchAll(bob.client, { q: w })).to.deep.equal([])
+      const join = await bob.client.post(`/api/v1/groups/${hidden.id}/join`)
+      expect(join.status, join.text).to.equal(200)
+      expect(ids(await searchAll(bob.client, { q: w })).sort()).to.deep.equal([hidden.id, content.id].sort())
+      const leave = await bob.client.delete(`/api/v1/groups/${hidden.id}/members/${bob.user.id}`)
+      expect(leave.status, leave.text).to.equal(204)
+      expect(await searchAll(bob.client, { q: w }), 'access ends when membership does').to.deep.equal([])
+    })
+  })
+
+  describe('keeping the index current', () => {
+    it('re-indexes an item when it changes: new words found, old ones gone, access applied at once', async () => {
+      const w = uniqueWord()
+      const old = uniqueWord('zo')
+      const fresh = uniqueWord('zn')
+      const p = await post(alice, { title: `${w} ${old}`, body: '<p>Eerst.</p>' })
+      const patched = await alice.client.patch(`/api/v1/blogs/${p.id}`, { title: `${w} ${fresh}`, body: `<p>Daarna over waterschappen.</p>` })
+      expect(patched.status, patched.text).to.equal(200)
+      expect(await searchAll(anonymous, { q: old })).to.deep.equal([])
+      expect(ids(await searchAll(anonymous, { q: fresh }))).to.deep.equal([p.id])
+      expect(ids(await searchAll(anonymous, { q: `waterschappen ${w}` }))).to.deep.equal([p.id])
+      const hidden = await alice.client.patch(`/api/v1/blogs/${p.id}`, { access: { read: [`user:${alice.user.id}`] } })
+      expect(hidden.status, hidden.text).to.equal(200)
+      expect(await searchAll(anonymous, { q: w })).to.deep.equal([])
+      expect(ids(await searchAll(alice.client, { q: w }))).to.deep.equal([p.id])
+    })
+
+    it('forgets a deleted item', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: `Weg ${w}` })
+      expect(ids(await searchAll(anonymous, { q: w }))).to.deep.equal([p.id])
+      const res = await alice.client.delete(`/api/v1/blogs/${p.id}`)
+      expect(res.status, res.text).to.equal(204)
+      expect(await searchAll(alice.client, { q: w })).to.deep.equal([])
+    })
+
+    it('the search.backfill job indexes items that have no index yet', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: 'Vergeten', body: `<p>Tekst over ${w}.</p>` })
+      // As if the item was written before search was enabled (or its indexing failed).
+      await tk.kernel.db.query('UPDATE entity SET search_vector = NULL WHERE id = $1', [p.id])
+      await tk.kernel.db.query('DELETE FROM search_text WHERE entity_id = $1', [p.id])
+      expect(await searchAll(anonymous, { q: w })).to.deep.equal([])
+      await tk.kernel.jobs.enqueue('search.backfill')
+      await tk.kernel.jobs.drain()
+      const [item] = await searchAll(anonymous, { q: w })
+      expect(item?.id).to.equal(p.id)
+      expect(item.snippet).to.include(`<mark>${w}</mark>`)
+    })
+
+    it('search.backfill gets past many unindexed items of sites without search', async () => {
+      const w = uniqueWord()
+      const p = await post(alice, { title: 'Ook vergeten', body: `<p>Tekst over ${w}.</p>` })
+      await tk.kernel.db.query('UPDATE entity SET search_vector = NULL WHERE id = $1', [p.id])
+      // Older items of a site that does not use search (here: one that no longer exists): never indexed.
+      const elsewhere = '00000000-0000-4000-8000-00000000beef'
+      await tk.kernel.db.query(
+        `INSERT INTO entity (site_id, kind, title, read_access, created_at) SELECT $1, 'blog', 'elders', '{public}', now() - interval '1 day' FROM generate_series(1, 250)`,
+        [elsewhere],
+      )
+      try {
+        await tk.kernel.jobs.enqueue('search.backfill')
+        await tk.kernel.jobs.drain()
+        expect(ids(await searchAll(anonymous, { q: w }))).to.deep.equal([p.id])
+      } finally {
+        await tk.kernel.db.query('DELETE FROM entity WHERE site_id = $1', [elsewhere])
+      }
+    })
+
+    it('schedules search.backfill every minute', async () => {
+      const [s] = await tk.kernel.db.query(`SELECT every_seconds FROM kernel_job_schedule WHERE name = 'search.backfill'`)
+      expect(s.every_seconds).to.equal(60)
+    })
+  })
+})
