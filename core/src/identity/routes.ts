@@ -81,9 +81,9 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
       },
     },
     async ctx => {
-      // A new session id at every sign-in: an id planted before (fixation) is never promoted.
-      if (ctx.auth.kind === 'session') await identity.logout(ctx.auth.sessionHash)
       const { account, sessionId, csrfToken } = await identity.login(ctx.site, ctx.input.body, ctx.ip)
+      // A new session id at every sign-in: an id planted before (fixation) is never promoted, and the old one ends.
+      if (ctx.auth.kind === 'session') await identity.logout(ctx.auth.sessionHash)
       // Secure when the site's public URL is https, also when TLS ends at a proxy in front of us.
       const secure = ctx.secure || /^https:/i.test(ctx.site.publicUrl ?? '')
       if (secure) ctx.cookies.secure = true

@@ -120,8 +120,8 @@ export function registerKernelPages(views: ViewRegistry, router: PluginRouter, p
     async c => {
       const { email = '', password = '', next } = c.input.body
       try {
-        if (c.auth.kind === 'session') await identity.logout(c.auth.sessionHash)
         const session = await identity.login(c.site, { email, password }, c.ip)
+        if (c.auth.kind === 'session') await identity.logout(c.auth.sessionHash)
         c.cookies.set(SESSION_COOKIE, session.sessionId, { httpOnly: true, sameSite: 'lax', secure: c.secure, path: '/', overwrite: true, maxAge: kernelSettings(c.site).sessions.absoluteDays * 86_400_000 })
         c.redirect(safeNext(next))
       } catch (error) {

@@ -27,6 +27,8 @@ const scenarioArb = fc.record({
   items: fc.array(
     fc.record({
       creator: fc.nat(POOL),
+      /** A draft (published_at NULL): only its writers (and admins) see it. */
+      draft: fc.boolean(),
       access: fc.option(fc.record({ read: fc.array(tokArb, { maxLength: 3 }), write: fc.array(tokArb, { maxLength: 2 }) }), { nil: undefined }),
     }),
     { maxLength: 6 },
@@ -41,7 +43,8 @@ describe('access: the model, property-based', () => {
   const pool: SignedUp[] = []
   let siteId: string
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000)
     // Invite-only, so holding site:<id> depends on a member row the test controls.
     tk = await createTestKernel({ plugins: [itemsPlugin(state)], site: { settings: { membership: 'invite' } } })
     admin = await tk.signUp({ name: 'Admin' })
@@ -50,7 +53,7 @@ describe('access: the model, property-based', () => {
   })
   after(() => tk?.close())
 
-  it('lists exactly the items whose read or write list meets the viewer tokens (all for an admin), answers 404 for the rest, and lets only writers change them', async function () {
+  it('lists exactly the items whose read or write list meets the viewer tokens (drafts: write list; all for an admin), answers 404 for the rest, and lets only writers change them', async function () {
     this.timeout(120_000)
     const accounts = [...pool, admin]
     await fc.assert(
@@ -80,7 +83,7 @@ describe('access: the model, property-based', () => {
         const grantable = (u: number, tok: string) => !/^(group|site):/.test(tok) || u === POOL || held[u]!.has(tok)
 
         // Create the items, oldest first.
-        const created: Array<{ item: ItemJson; readers: Set<string>; writers: Set<string>; owner: number }> = []
+        const created: Array<{ item: ItemJson; readers: Set<string>; writers: Set<string>; owner: number; draft: boolean }> = []
         for (const spec of scenario.items) {
           const owner = `user:${accounts[spec.creator]!.user.id}`
           let access: { read: string[]; write: string[] } | undefined
@@ -96,7 +99,8 @@ describe('access: the model, property-based', () => {
           const write = [owner, ...(access?.write ?? [])]
           expect(new Set(res.body.access.read)).to.deep.equal(new Set(read))
           expect(new Set(res.body.access.write)).to.deep.equal(new Set(write))
-          created.push({ item: res.body, readers: new Set([...read, ...write]), writers: new Set(write), owner: spec.creator })
+          if (spec.draft) await tk.kernel.db.query('UPDATE entity SET published_at = NULL WHERE id = $1', [res.body.id])
+          created.push({ item: res.body, readers: new Set([...read, ...write]), writers: new Set(write), owner: spec.creator, draft: spec.draft })
         }
 
         const viewers: Array<{ name: string; client: TestClient; tokens: Set<string>; isAdmin: boolean; signedIn: boolean; u?: number }> = [
@@ -104,7 +108,8 @@ describe('access: the model, property-based', () => {
           ...accounts.map((a, u) => ({ name: a.user.name, client: a.client, tokens: held[u]!, isAdmin: u === POOL, signedIn: true, u })),
         ]
         for (const viewer of viewers) {
-          const readable = (c: (typeof created)[number]) => viewer.isAdmin || [...c.readers].some(t => viewer.tokens.has(t))
+          const meets = (list: Set<string>) => [...list].some(t => viewer.tokens.has(t))
+          const readable = (c: (typeof created)[number]) => viewer.isAdmin || meets(c.writers) || (!c.draft && meets(c.readers))
           const writable = (c: (typeof created)[number]) =>
             viewer.signedIn && (viewer.isAdmin || c.owner === viewer.u || [...c.writers].some(t => t !== 'public' && viewer.tokens.has(t)))
           // The list, every page: exactly the readable items, newest first, none twice.
@@ -141,7 +146,8 @@ describe('access: grants, defaults and sites', () => {
   let siteId: string
   const groupOfAnn = randomUUID()
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ plugins: [itemsPlugin(state)] })
     admin = await tk.signUp({ name: 'Admin' })
     ann = await tk.signUp({ name: 'Ann' })
@@ -237,7 +243,8 @@ describe('access: site settings', () => {
   let ann: SignedUp
   let siteId: string
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({
       plugins: [itemsPlugin(newItemsState())],
       site: { settings: { access: { allowPublic: false, allowLoggedIn: false, defaultRead: ['site'] } } },

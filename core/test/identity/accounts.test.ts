@@ -1,6 +1,6 @@
 // Accounts (API.md "Accounts"): register, login, logout, me, the first administrator, administrators by e-mail.
 import { expect } from 'chai'
-import { createTestKernel, type TestKernel, type TestResponse } from '@plein/testing'
+import { createTestKernel, type SignedUp, type TestKernel, type TestResponse } from '@plein/testing'
 import { capturedLogger, expectProblem, median, sessionCookieLine, sessionCookieValue, uuidPattern, withCookie } from './helpers.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -15,7 +15,8 @@ describe('identity: accounts', () => {
   let tk: TestKernel
   let logLines: string[]
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     const captured = capturedLogger()
     logLines = captured.lines
     tk = await createTestKernel({ log: captured.log })
@@ -25,7 +26,8 @@ describe('identity: accounts', () => {
   describe('register', () => {
     let first: TestResponse
 
-    before(async () => {
+    before(async function () {
+      this.timeout(60_000) // the first kernel of a process also builds the embedded database template
       // The first account of this installation.
       first = await tk.client().post('/api/v1/auth/register', { email: 'Anna@Example.org', password: PASSWORD, name: 'Anna' })
     })
@@ -51,8 +53,8 @@ describe('identity: accounts', () => {
     })
 
     it('answers 409 for an e-mail address that is taken, whatever its case', async () => {
-      for (const email of ['anna@example.org', 'ANNA@EXAMPLE.ORG', ' anna@example.org']) {
-        const res = await tk.client().post('/api/v1/auth/register', { email: email.trim(), password: PASSWORD, name: 'Imposter' })
+      for (const email of ['anna@example.org', 'ANNA@EXAMPLE.ORG', 'Anna@example.ORG']) {
+        const res = await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'Imposter' })
         expectProblem(res, 409, 'EMAIL_TAKEN')
       }
     })
@@ -89,7 +91,8 @@ describe('identity: accounts', () => {
   describe('login', () => {
     let email: string
 
-    before(async () => {
+    before(async function () {
+      this.timeout(60_000) // the first kernel of a process also builds the embedded database template
       email = `login-${Date.now()}@example.org`
       expect((await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'Lou' })).status).to.equal(201)
     })
@@ -126,32 +129,6 @@ describe('identity: accounts', () => {
       expect(sessionCookieLine(wrongPassword)).to.equal(undefined)
       const headerNames = (res: TestResponse) => Object.keys(res.headers).filter(h => !['date', 'x-request-id', 'content-length'].includes(h)).sort()
       expect(headerNames(wrongEmail)).to.deep.equal(headerNames(wrongPassword))
-    })
-
-    it('takes about as long for a wrong e-mail as for a wrong password', async () => {
-      const timed = async (body: unknown) => {
-        const t0 = performance.now()
-        const res = await tk.client().post('/api/v1/auth/login', body)
-        const ms = performance.now() - t0
-        expect(res.status).to.equal(401)
-        return ms
-      }
-      // Warm up both paths (the dummy hash for unknown e-mails is made on first use).
-      await timed({ email: 'warm-up@example.org', password: PASSWORD })
-      await timed({ email, password: 'warm up password' })
-      const unknown: number[] = []
-      const wrong: number[] = []
-      // Interleaved, and fewer than the 10 failures per account that trigger the limit.
-      for (let i = 0; i < 7; i++) {
-        unknown.push(await timed({ email: `unknown-${i}@example.org`, password: PASSWORD }))
-        wrong.push(await timed({ email, password: `wrong password ${i}` }))
-        if (i === 3) {
-          // A success resets the failure count of the account.
-          expect((await tk.client().post('/api/v1/auth/login', { email, password: PASSWORD })).status).to.equal(200)
-        }
-      }
-      const ratio = median(unknown) / median(wrong)
-      expect(ratio, `median ${median(unknown).toFixed(2)} ms (unknown e-mail) vs ${median(wrong).toFixed(2)} ms (wrong password)`).to.be.within(0.5, 2)
     })
   })
 
@@ -209,37 +186,77 @@ describe('identity: accounts', () => {
 
 })
 
-describe('identity: administrators named in site.json', () => {
+describe('identity: sign-in timing', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
+    // The production hashing cost: with it, skipping the hash for unknown e-mails would show at once.
+    tk = await createTestKernel({ passwordHashing: 'standard' })
+  })
+  after(() => tk?.close())
+
+  it('takes about as long for a wrong e-mail as for a wrong password', async function () {
+    this.timeout(60_000)
+    const email = 'timing@example.org'
+    expect((await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'Tim' })).status).to.equal(201)
+    const timed = async (body: unknown) => {
+      const t0 = performance.now()
+      const res = await tk.client().post('/api/v1/auth/login', body)
+      const ms = performance.now() - t0
+      expect(res.status, res.text).to.equal(401)
+      return ms
+    }
+    // Warm up both paths (the dummy hash for unknown e-mails is made on first use).
+    await timed({ email: 'warm-up@example.org', password: PASSWORD })
+    await timed({ email, password: 'warm up password' })
+    const unknown: number[] = []
+    const wrong: number[] = []
+    // Interleaved pairs, and a success now and then: fewer than the 10 failures that trigger the account's limit.
+    for (let i = 0; i < 6; i++) {
+      unknown.push(await timed({ email: `unknown-${i}@example.org`, password: PASSWORD }))
+      wrong.push(await timed({ email, password: `wrong password ${i}` }))
+      if (i === 3) expect((await tk.client().post('/api/v1/auth/login', { email, password: PASSWORD })).status).to.equal(200)
+    }
+    const ratio = median(unknown) / median(wrong)
+    expect(ratio, `median ${median(unknown).toFixed(1)} ms (unknown e-mail) vs ${median(wrong).toFixed(1)} ms (wrong password)`).to.be.within(0.5, 2)
+  })
+})
+
+describe('identity: administrators named in site.json', () => {
+  let tk: TestKernel
+  let first: SignedUp
+  let boss: SignedUp
+
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ site: { admins: ['Boss@Example.org'] } })
+    // The first account of the installation, then the named administrator (registered in another case).
+    first = await tk.signUp({ email: 'first@example.org' })
+    boss = await tk.signUp({ email: 'boss@example.org' })
   })
   after(() => tk?.close())
 
   it('does not make the first account administrator when site.json names administrators', async () => {
-    const first = await tk.signUp({ email: 'first@example.org' })
     expectProblem(await first.client.get('/api/v1/site/members'), 403, 'NOT_ADMIN')
   })
 
   it('makes the account with a named e-mail address (any case) administrator', async () => {
-    const boss = await tk.signUp({ email: 'boss@example.org' })
     const members = await boss.client.get('/api/v1/site/members')
     expect(members.status, members.text).to.equal(200)
   })
 
   it('refuses to demote an administrator named in site.json (409)', async () => {
-    const boss = tk.client()
-    await boss.post('/api/v1/auth/login', { email: 'boss@example.org', password: PASSWORD })
-    const me = (await boss.get('/api/v1/auth/me')).body.user
-    expectProblem(await boss.patch(`/api/v1/site/members/${me.id}`, { role: 'member' }), 409, 'ADMIN_IN_CONFIG')
+    expectProblem(await boss.client.patch(`/api/v1/site/members/${boss.user.id}`, { role: 'member' }), 409, 'ADMIN_IN_CONFIG')
+    expect((await boss.client.get('/api/v1/site/members')).status).to.equal(200)
   })
 })
 
 describe('identity: session cookie on an https site', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ site: { publicUrl: 'https://intranet.example.nl' } })
   })
   after(() => tk?.close())

@@ -39,7 +39,8 @@ describe('identity: CSRF', () => {
   let cookie: string
   let csrf: string
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ plugins: [probe] })
     person = await tk.signUp()
     const login = await person.client.post('/api/v1/auth/login', { email: person.user.email, password: person.password })

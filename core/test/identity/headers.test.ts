@@ -29,7 +29,8 @@ function expectSecurityHeaders(res: TestResponse, frameAncestors = ["'none'"]): 
 describe('security headers', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel()
   })
   after(() => tk?.close())
@@ -75,7 +76,8 @@ describe('security headers', () => {
 describe('security headers with embedding allowed', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ site: { settings: { security: { frameAncestors: ['https://portal.example.nl', 'https://intranet.example.nl:8443'] } } } })
   })
   after(() => tk?.close())

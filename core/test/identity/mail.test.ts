@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect } from 'chai'
+import { EnvironmentError, readEnvironment } from '@plein/core'
 import { createTestKernel, type TestKernel } from '@plein/testing'
 import { decodeQuotedPrintable, expectProblem, linkIn, sessionCookieValue, sleep, startMailCatcher, withCookie, type MailCatcher } from './helpers.js'
 
@@ -23,7 +24,8 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
   let counter = 0
   const newEmail = () => `mail-${++counter}-${Date.now()}@example.org`
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     smtp = await startMailCatcher()
     tk = await createTestKernel({ smtpUrl: smtp.url, site: { settings: { auth: { requireEmailVerification: true } } } })
   })
@@ -193,7 +195,8 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
 describe('identity: mail without SMTP', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ site: { settings: { auth: { requireEmailVerification: true } } } })
   })
   after(() => tk?.close())
@@ -210,5 +213,18 @@ describe('identity: mail without SMTP', () => {
     const { token } = linkIn(text, '/auth/verify-email')
     expect((await tk.client().post('/api/v1/auth/verify-email', { token })).status).to.equal(200)
     expect((await tk.client().post('/api/v1/auth/login', { email, password: PASSWORD })).status).to.equal(200)
+  })
+})
+
+describe('identity: mail settings from the environment', () => {
+  it('reads PLEIN_SMTP_URL and PLEIN_MAIL_FROM (what `plein start` hands the kernel)', () => {
+    const env = readEnvironment('/nonexistent-site', { PLEIN_SECRET: 'x'.repeat(32), PLEIN_SMTP_URL: 'smtp://mailer:secret@smtp.example.nl:587', PLEIN_MAIL_FROM: 'Intranet <noreply@example.nl>' })
+    expect(env.smtpUrl).to.equal('smtp://mailer:secret@smtp.example.nl:587')
+    expect(env.mailFrom).to.equal('Intranet <noreply@example.nl>')
+    expect(readEnvironment('/nonexistent-site', { PLEIN_SECRET: 'x'.repeat(32) }).smtpUrl).to.equal(undefined)
+  })
+
+  it('refuses a PLEIN_SMTP_URL that is not smtp:// or smtps://', () => {
+    expect(() => readEnvironment('/nonexistent-site', { PLEIN_SECRET: 'x'.repeat(32), PLEIN_SMTP_URL: 'mail.example.nl' })).to.throw(EnvironmentError, /PLEIN_SMTP_URL/)
   })
 })

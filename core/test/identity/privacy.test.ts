@@ -16,7 +16,8 @@ describe('privacy: export', () => {
   const ownIds: string[] = []
   let otherItem: string
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ plugins: [itemsPlugin(state)] })
     admin = await tk.signUp({ name: 'Admin' })
     person = await tk.signUp({ name: 'Pim' })
@@ -73,6 +74,9 @@ describe('privacy: export', () => {
     expect(res.text).to.not.include('scrypt$')
     expect(res.text.toLowerCase()).to.not.match(/hash|csrf/)
     expect(res.text).to.not.include(person.client.csrfToken!)
+    const sessions = await tk.kernel.db.query('SELECT id_hash FROM kernel_session WHERE account_id = $1', [person.user.id])
+    expect(sessions.length).to.be.at.least(1)
+    for (const s of sessions) expect(res.text).to.not.include(s.id_hash)
   })
 
   it('works over a personal API token as well', async () => {
@@ -87,7 +91,8 @@ describe('privacy: account deletion', () => {
   const state: ItemsState = newItemsState()
   let admin: SignedUp
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ plugins: [itemsPlugin(state)] })
     admin = await tk.signUp({ name: 'Admin' })
   })
@@ -157,7 +162,8 @@ describe('privacy: account deletion', () => {
 describe('privacy: deletedUserContent "delete"', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ plugins: [itemsPlugin(newItemsState())], site: { settings: { privacy: { deletedUserContent: 'delete' } } } })
     await tk.signUp({ name: 'Admin' })
   })

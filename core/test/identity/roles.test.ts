@@ -9,7 +9,8 @@ describe('identity: roles', () => {
   let bea: SignedUp
   let cas: SignedUp
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel()
     admin = await tk.signUp({ name: 'Admin' })
     bea = await tk.signUp({ name: 'Bea' })

@@ -7,7 +7,8 @@ import { SESSION_COOKIE, expectProblem, sessionCookieLine, sessionCookieValue, w
 describe('identity: sessions', () => {
   let tk: TestKernel
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel({ site: { settings: { sessions: { idleMinutes: 5, absoluteDays: 2 } } } })
   })
   after(() => tk?.close())

@@ -8,7 +8,8 @@ describe('identity: personal API tokens', () => {
   let tk: TestKernel
   let owner: SignedUp
 
-  before(async () => {
+  before(async function () {
+    this.timeout(60_000) // the first kernel of a process also builds the embedded database template
     tk = await createTestKernel()
     await tk.signUp() // the administrator; the tests below use an ordinary account
     owner = await tk.signUp()

@@ -24,6 +24,8 @@ export function kernelOptions(siteDir: string, env: Environment, log: Logger, io
     log,
     shutdownTimeoutMs: env.shutdownTimeoutMs,
     trustProxy: env.trustProxy,
+    smtpUrl: env.smtpUrl,
+    mailFrom: env.mailFrom,
     onMigration: progress
       ? ({ pluginId, name, index, total }) => io.err(`  migrating [${index}/${total}] ${pluginId}: ${name}`)
       : ({ pluginId, name }) => log.info({ plugin: pluginId, migration: name }, 'migrated'),
