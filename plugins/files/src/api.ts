@@ -1,5 +1,5 @@
 // What other plugins may use of the files plugin: its hooks and types.
-import { decision, defineHooks, event, type Site, type Viewer } from '@plein/core'
+import { createServiceRef, decision, defineHooks, event, type Site, type Viewer } from '@plein/core'
 import type { Readable } from 'node:stream'
 
 export interface UploadCandidate {
@@ -27,3 +27,10 @@ export interface FileSettings {
   trashDays: number
   maxUploadBytes: number
 }
+
+/** Site-key operations for tools outside the plugin (`plein files rotate-key`): found by id, no import needed. */
+export interface FilesKeysService {
+  /** Re-wraps every file key of the site with a new site-key version; no content is re-encrypted. */
+  rotate(site: Site): Promise<{ version: number; rewrapped: number }>
+}
+export const filesKeysServiceRef = createServiceRef<FilesKeysService>('files.keys')

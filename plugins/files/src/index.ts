@@ -70,6 +70,13 @@ export const filesPlugin = definePlugin({
       },
     }))
 
+    // A deleted (sub)site takes its rows along, in the deleting transaction (nodes, versions and links go with
+    // its entities). Its blobs stay on disk, unreadable: their wrapped keys are gone with the versions.
+    ctx.hooks.kernel.beforeSiteDelete.tap(async (site, m) => {
+      for (const table of ['files_dav_lock', 'files_audit', 'files_site_key']) await m.query(`DELETE FROM ${table} WHERE site_id = $1`, [site.id])
+      return undefined
+    })
+
     ctx.jobs.define('files.purgeTrash', async job => purgeTrash(ctx, store, job.log))
     ctx.jobs.every('files.purgeTrash', 3600)
 

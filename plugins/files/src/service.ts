@@ -150,11 +150,16 @@ export class FileStore {
     const encrypt = new EncryptStream(key, fileId, version)
     const out = new PassThrough()
     const piping = pipeline(source, limit, encrypt, out)
+    const putting = this.ctx.storage.put(out, { prefix: site.id })
     let stored: { key: string; size: number }
     try {
-      ;[stored] = await Promise.all([this.ctx.storage.put(out, { prefix: site.id }), piping])
+      ;[stored] = await Promise.all([putting, piping])
     } catch (error) {
       out.destroy()
+      // Answer only once the storage has cleaned up: when the client hears "not saved", nothing is left
+      // behind, not even the temporary file (and a blob that did complete is removed again).
+      const written = await putting.catch(() => undefined)
+      if (written) await this.ctx.storage.delete(written.key).catch(() => undefined)
       if (error instanceof StorageFullError) throw new HttpProblem({ status: 507, detail: error.message, code: 'STORAGE_FULL' })
       if ((error as { status?: number }).status) throw error
       if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {

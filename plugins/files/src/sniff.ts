@@ -16,6 +16,10 @@ const BY_EXTENSION: Record<string, string> = {
   md: 'text/markdown',
   json: 'application/json',
   xml: 'application/xml',
+  html: 'text/html',
+  htm: 'text/html',
+  xhtml: 'application/xhtml+xml',
+  svg: 'image/svg+xml',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
@@ -35,9 +39,26 @@ export function sniff(head: Buffer, name: string): string {
     }
   }
   const text = looksLikeText(head)
-  if (text && BY_EXTENSION[ext]?.match(/^(text\/|application\/(json|xml))/)) return BY_EXTENSION[ext]!
+  // Markup a browser would run (HTML, SVG with scripts) is named as what it is, whatever the file is called:
+  // it is then never shown inline (see INLINE_SAFE), only downloaded.
+  const markup = text ? sniffMarkup(head) : undefined
+  if (markup) return markup
+  if (text && BY_EXTENSION[ext]?.match(/^(text\/|application\/(json|xml|xhtml\+xml)|image\/svg\+xml)/)) return BY_EXTENSION[ext]!
   if (text) return 'text/plain'
   return 'application/octet-stream'
+}
+
+/** The WHATWG MIME sniffing patterns for HTML (a tag at the start, after white space), plus XML and SVG. */
+const HTML_TAGS = ['!doctype html', 'html', 'head', 'script', 'iframe', 'h1', 'div', 'font', 'table', 'a', 'style', 'title', 'b', 'body', 'br', 'p', '!--']
+function sniffMarkup(head: Buffer): string | undefined {
+  const start = head.toString('utf8', 0, Math.min(head.length, 1024)).replace(/^\uFEFF/, '').trimStart().toLowerCase()
+  if (!start.startsWith('<')) return undefined
+  if (/^<svg[\s>/]/.test(start) || (start.startsWith('<?xml') && /<svg[\s>/]/.test(start))) return 'image/svg+xml'
+  for (const tag of HTML_TAGS) {
+    if (start.startsWith(`<${tag}`) && /^[\s>]/.test(start.slice(tag.length + 1) || ' ')) return 'text/html'
+  }
+  if (start.startsWith('<?xml')) return /<html[\s>]/.test(start) ? 'application/xhtml+xml' : 'application/xml'
+  return undefined
 }
 
 function looksLikeText(head: Buffer): boolean {
@@ -57,5 +78,7 @@ export const INLINE_SAFE = new Set(['image/png', 'image/jpeg', 'image/gif', 'ima
 /** A Content-Disposition value that is safe whatever the file name holds. */
 export function contentDisposition(name: string, inline: boolean): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
-  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+  // RFC 8187 attr-chars only: encodeURIComponent leaves ' ( ) * as they are, which the extended form does not allow.
+  const extended = encodeURIComponent(name).replace(/['()*]/g, ch => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${extended}`
 }

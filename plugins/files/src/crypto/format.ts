@@ -77,7 +77,9 @@ export function openSegment(key: Buffer, fileId: Buffer, version: number, index:
   decipher.setAAD(aad(fileId, version, index, last))
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH)), decipher.final()])
+    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH))
+    const rest = decipher.final() // GCM: empty; it throws when the tag does not match
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest])
   } catch {
     throw new IntegrityError(`segment ${index} does not authenticate`)
   }
@@ -96,8 +98,10 @@ export const encryptedSize = (size: number, segmentSize = SEGMENT_SIZE) => HEADE
  * size. Also counts the plaintext and its SHA-256 (`size`, `sha256` once finished).
  */
 export class EncryptStream extends Transform {
-  private buffer: Buffer[] = []
-  private buffered = 0
+  // One segment's plaintext is gathered in a buffer that is reused: per segment, the only new memory is the
+  // ciphertext (large uploads otherwise allocate several times their size and keep the garbage collector busy).
+  private readonly segment: Buffer
+  private filled = 0
   private index = 0
   private readonly hash = createHash('sha256')
   private readonly id: Buffer
@@ -107,28 +111,29 @@ export class EncryptStream extends Transform {
   constructor(private readonly key: Buffer, fileId: string, private readonly version: number, private readonly segmentSize = SEGMENT_SIZE) {
     super()
     this.id = uuidBytes(fileId)
+    this.segment = Buffer.allocUnsafe(segmentSize)
     this.push(header(segmentSize))
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk)
     this.size += chunk.length
-    this.buffer.push(chunk)
-    this.buffered += chunk.length
-    // A full segment is sealed only when more bytes follow it: the final segment is sealed in _flush.
-    while (this.buffered > this.segmentSize) {
-      const all = Buffer.concat(this.buffer, this.buffered)
-      this.push(sealSegment(this.key, this.id, this.version, this.index++, false, all.subarray(0, this.segmentSize)))
-      const rest = all.subarray(this.segmentSize)
-      this.buffer = [rest]
-      this.buffered = rest.length
+    let at = 0
+    while (at < chunk.length) {
+      // A full segment is sealed only when more bytes follow it: the final segment is sealed in _flush.
+      if (this.filled === this.segmentSize) {
+        this.push(sealSegment(this.key, this.id, this.version, this.index++, false, this.segment))
+        this.filled = 0
+      }
+      const n = chunk.copy(this.segment, this.filled, at, Math.min(chunk.length, at + this.segmentSize - this.filled))
+      this.filled += n
+      at += n
     }
     done()
   }
 
   override _flush(done: TransformCallback): void {
-    const rest = Buffer.concat(this.buffer, this.buffered)
-    this.push(sealSegment(this.key, this.id, this.version, this.index, true, rest))
+    this.push(sealSegment(this.key, this.id, this.version, this.index, true, this.segment.subarray(0, this.filled)))
     this.sha256 = this.hash.digest('hex')
     done()
   }
@@ -139,8 +144,9 @@ export class EncryptStream extends Transform {
  * the whole file) are passed on. Any segment that fails authentication ends the stream with an error.
  */
 export class DecryptStream extends Transform {
-  private pending: Buffer[] = []
-  private pendingLength = 0
+  // One sealed segment is gathered in a reused buffer; only the plaintext of each segment is new memory.
+  private readonly sealed: Buffer
+  private filled = 0
   private index: number
   private readonly id: Buffer
 
@@ -156,6 +162,7 @@ export class DecryptStream extends Transform {
     super()
     this.id = uuidBytes(fileId)
     this.index = Math.floor(from / segmentSize)
+    this.sealed = Buffer.allocUnsafe(segmentSize + TAG_LENGTH)
   }
 
   private get lastIndex(): number {
@@ -167,31 +174,31 @@ export class DecryptStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.pending.push(chunk)
-    this.pendingLength += chunk.length
     try {
-      this.drain()
+      let at = 0
+      // Bytes past the last segment asked for are not read (the caller asks storage for exactly the range).
+      while (at < chunk.length && this.index <= this.lastIndex) {
+        const need = this.sealedLength(this.index)
+        const n = chunk.copy(this.sealed, this.filled, at, Math.min(chunk.length, at + need - this.filled))
+        this.filled += n
+        at += n
+        if (this.filled === need) this.openOne(need)
+      }
       done()
     } catch (error) {
       done(error as Error)
     }
   }
 
-  private drain(): void {
-    while (this.index <= this.lastIndex && this.pendingLength >= this.sealedLength(this.index)) {
-      const all = Buffer.concat(this.pending, this.pendingLength)
-      const need = this.sealedLength(this.index)
-      const last = this.index === segmentCount(this.size, this.segmentSize) - 1
-      const plain = openSegment(this.key, this.id, this.version, this.index, last, all.subarray(0, need))
-      const segStart = this.index * this.segmentSize
-      const from = Math.max(0, this.from - segStart)
-      const to = Math.min(plain.length, this.to - segStart + 1)
-      if (to > from) this.push(plain.subarray(from, to))
-      const rest = all.subarray(need)
-      this.pending = [rest]
-      this.pendingLength = rest.length
-      this.index++
-    }
+  private openOne(need: number): void {
+    const last = this.index === segmentCount(this.size, this.segmentSize) - 1
+    const plain = openSegment(this.key, this.id, this.version, this.index, last, this.sealed.subarray(0, need))
+    const segStart = this.index * this.segmentSize
+    const from = Math.max(0, this.from - segStart)
+    const to = Math.min(plain.length, this.to - segStart + 1)
+    if (to > from) this.push(from === 0 && to === plain.length ? plain : plain.subarray(from, to))
+    this.filled = 0
+    this.index++
   }
 
   override _flush(done: TransformCallback): void {

@@ -1,7 +1,7 @@
 // /api/v1/folders/:id/files/:name (streamed upload), /api/v1/files/…: metadata, content with ranges,
 // versions, copy, rename/move/share, trash and restore.
 import { Readable } from 'node:stream'
-import { HttpProblem, problems, type EntityRecord, type PluginContext, type RouteContext } from '@plein/core'
+import { HttpProblem, problems, type EntityRecord, type PluginContext, type RequestContext, type RouteContext } from '@plein/core'
 import { filesHooks } from '../api.js'
 import type { FilesGuard } from '../guard.js'
 import { checkName } from '../names.js'
@@ -33,10 +33,9 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return { start, end }
 }
 
-/** Streams a version's plaintext with ETag, conditional requests and ranges. */
-export async function sendVersion(store: FileStore, c: RouteContext, name: string, v: VersionRow): Promise<void> {
+/** Streams a version's plaintext with ETag (by default its SHA-256), conditional requests and ranges. */
+export async function sendVersion(store: FileStore, c: RequestContext, name: string, v: VersionRow, etag = `"${v.sha256}"`): Promise<void> {
   const size = Number(v.size)
-  const etag = `"${v.sha256}"`
   c.set('ETag', etag)
   c.set('Accept-Ranges', 'bytes')
   c.set('Cache-Control', 'private, no-cache')
@@ -63,11 +62,16 @@ export async function sendVersion(store: FileStore, c: RouteContext, name: strin
   c.body = body
 }
 
-export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
+/**
+ * The one save path of uploads (the JSON API, WebDAV, restores and copies): quota and size limits, encryption,
+ * the scan hook, versions and If-Match. `save` stores `source` as a new file in `folder` (status 201) or as the
+ * next version of the file there with that name (status 200), and answers its entity.
+ */
+export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuard) {
   const hooks = ctx.hooks.of(filesHooks)
 
   /** Runs the scan hook on a stored version; a refusal deletes the blob and answers 422. */
-  const scan = async (c: RouteContext, fileId: string, fileName: string, stored: StoredVersion, version: number) => {
+  const scan = async (c: RequestContext, fileId: string, fileName: string, stored: StoredVersion, version: number) => {
     const candidate = {
       fileId,
       name: fileName,
@@ -98,8 +102,7 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       [fileId, version, s.size, s.storedSize, s.sha256, s.mime, s.blobKey, s.wrappedKey, s.keyVersion, by],
     )
 
-  /** Stores `source` as a new file in `folder`, or as the next version of the file there with that name. */
-  const save = async (c: RouteContext, folder: { entity: EntityRecord }, fileName: string, source: Readable, ifMatch: string) => {
+  const save = async (c: RequestContext, folder: { entity: EntityRecord }, fileName: string, source: Readable, ifMatch: string) => {
     const user = c.viewer.user!
     const existing = await store.child(folder.entity.id, fileName)
     const s = store.settings(c.site)
@@ -142,7 +145,8 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       }
     }
     guard.writable(c, folder as any)
-    if (ifMatch && ifMatch !== '*') throw new HttpProblem({ status: 412, detail: 'There is no file with this name to match.', code: 'PRECONDITION_FAILED' })
+    // Even `If-Match: *` fails when there is no file yet (RFC 9110 13.1.1).
+    if (ifMatch) throw new HttpProblem({ status: 412, detail: 'There is no file with this name to match.', code: 'PRECONDITION_FAILED' })
     const fileId = crypto.randomUUID()
     const stored = await store.store(c.site, fileId, 1, source, fileName, { max: s.maxUploadBytes, quotaLeft })
     await scan(c, fileId, fileName, stored, 1)
@@ -168,6 +172,12 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       throw error
     }
   }
+
+  return save
+}
+
+export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
+  const save = fileSaver(ctx, store, guard)
 
   ctx.routes(router => {
     router.put<unknown, unknown, { id: string; name: string }>(

@@ -155,23 +155,30 @@ export async function moveOrShare(
   const input = c.input.body
   const newName = input.name !== undefined ? checkName(input.name) : item.node.name
   let parentId = item.node.parent_id
+  let target: Awaited<ReturnType<FilesGuard['load']>> | undefined
   if (input.parentId !== undefined && input.parentId !== item.node.parent_id) {
-    const target = await guard.load(c, input.parentId, 'folder')
+    target = await guard.load(c, input.parentId, 'folder')
     guard.writable(c, target)
     if (target.entity.containerId !== item.entity.containerId) throw problems.conflict('Moving between a group and another space is not possible; copy instead.', { code: 'MOVE_ACROSS_SPACES' })
     if (kind === 'folder' && (await isInside(ctx.db, item.entity.id, target.entity.id))) throw problems.conflict('A folder cannot move into itself.', { code: 'MOVE_INTO_ITSELF' })
     parentId = target.entity.id
   }
   if (input.access || input.manage) guard.manageable(c, item)
+  // A moved item takes the sharing of its new folder, as a new item there would (unless the request sets
+  // access itself): moved out of a shared folder, it is no longer shared with that folder's people.
+  const inherit = target && !input.access ? { systemAccess: accessOf(target.entity) } : {}
+  const manageTokens = input.manage ?? (target ? target.node.manage : item.node.manage)
   const { entity } = await ctx.content.update(
-    { site: c.site, viewer: c.viewer, entity: item.entity, title: newName, access: input.access },
+    { site: c.site, viewer: c.viewer, entity: item.entity, title: newName, access: input.access, ...inherit },
     async (m, e) => {
       if (parentId && (newName.toLowerCase() !== item.node.name.toLowerCase() || parentId !== item.node.parent_id)) {
         const clash = await store.child(parentId, newName, m)
         if (clash && clash.entity_id !== item.entity.id) throw problems.conflict(`"${newName}" exists in that folder already.`, { code: 'NAME_TAKEN' })
       }
-      await m.query('UPDATE files_node SET name = $2, parent_id = $3, manage = $4 WHERE entity_id = $1', [e.id, newName, parentId, input.manage ?? item.node.manage])
-      if (kind === 'folder' && (input.access || input.manage)) await propagateAccess(m, e.id, { read: e.readAccess, write: e.writeAccess }, input.manage)
+      await m.query('UPDATE files_node SET name = $2, parent_id = $3, manage = $4 WHERE entity_id = $1', [e.id, newName, parentId, manageTokens])
+      if (kind === 'folder' && (input.access || input.manage || target)) {
+        await propagateAccess(m, e.id, { read: e.readAccess, write: e.writeAccess }, input.manage ?? (target ? manageTokens : undefined))
+      }
     },
   )
   await store.audit(c.site, input.access || input.manage ? `${kind}.share` : `${kind}.update`, { accountId: c.viewer.user!.id }, entity.id, {
