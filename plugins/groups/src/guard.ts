@@ -1,4 +1,4 @@
-// Who may see and do what in a group. Hidden groups are 404 to everyone without a membership row.
+// Who may see and do what in a group. Hidden groups are 404 to everyone but their members and invited people.
 import { kernelSettings, problems, siteToken, type EntityRecord, type PluginContext, type RequestContext, type Site } from '@plein/core'
 import type { Membership } from './api.js'
 import type { GroupFields, GroupsStore } from './store.js'
@@ -33,7 +33,10 @@ export class GroupGuard {
     if (!fields) throw notFound()
     const membership = c.viewer.user ? await this.store.membership(c.site, id, c.viewer.user.id) : undefined
     const group = { entity, fields, membership }
-    const visible = c.viewer.isAdmin || membership !== undefined || (!fields.hidden && this.ctx.access.canRead(c.viewer, entity, c.site))
+    // A hidden group shows itself to its members and to invited people (to accept); a pending request (made
+    // before it was hidden) does not make it visible.
+    const known = membership !== undefined && (!fields.hidden || membership.status !== 'pending')
+    const visible = c.viewer.isAdmin || known || (!fields.hidden && this.ctx.access.canRead(c.viewer, entity, c.site))
     if (!visible) throw notFound()
     return group
   }

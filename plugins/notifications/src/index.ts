@@ -87,6 +87,14 @@ export const notificationsPlugin = definePlugin({
       await notifications.notify({ site: event.site, to: [event.accountId], kind: 'group.invited', actorId: event.actorId, data: { groupId: event.groupId, title: group?.title ?? '' } })
     })
 
+    // A deleted (sub)site takes its follows, notifications and preferences along, in the deleting transaction.
+    ctx.hooks.kernel.beforeSiteDelete.tap(async (site, m) => {
+      for (const table of ['notifications_notification', 'notifications_follow', 'notifications_preference']) {
+        await m.query(`DELETE FROM ${table} WHERE site_id = $1`, [site.id])
+      }
+      return undefined
+    })
+
     ctx.hooks.identity.exportAccount.tap(async (data, account) => ({
       ...data,
       notifications: {

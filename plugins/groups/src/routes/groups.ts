@@ -154,14 +154,14 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
       'groups.delete',
       '/api/v1/groups/:id',
       {
-        summary: "Delete a group (its owner or a site administrator); its content is archived or deleted, by site setting, in the same transaction.",
+        summary: "Delete a group (its owner and administrators, API.md); its content is archived or deleted, by site setting, in the same transaction.",
         auth: true,
         params: { type: 'object', properties: { id: uuid } },
-        responses: { 204: { description: 'Deleted.' }, 403: { description: 'Not the owner.' } },
+        responses: { 204: { description: 'Deleted.' }, 403: { description: 'Not a group administrator.' } },
       },
       async c => {
         const group = await guard.load(c, c.input.params.id)
-        guard.requireOwner(c, group)
+        guard.requireAdmin(c, group)
         const mode = ctx.settings<GroupsSettings>(c.site).deletedGroupContent
         await ctx.content.delete({ site: c.site, viewer: c.viewer, entity: group.entity, permitted: true }, async m => {
           if (mode === 'delete') {
