@@ -85,6 +85,8 @@ export interface ContentDeps {
   kinds: KindRegistry
   hooks: EntityHooksLive
   users: Pick<PluginUsers, 'byIds' | 'json'>
+  /** "Now" for new items: the kernel's clock, the same one visibility is decided by. */
+  now?: () => Date
 }
 
 const denied = (d: Denial) => new HttpProblem({ status: d.status ?? 403, detail: d.reason, code: 'VETOED' })
@@ -122,7 +124,7 @@ export class ContentService {
     const access = input.systemAccess
       ? { read: [...new Set(input.systemAccess.read)], write: [...new Set([userToken(viewer.user.id), ...input.systemAccess.write])] }
       : this.deps.access.resolve(viewer, site, input.access, container?.defaultAccess)
-    const now = new Date()
+    const now = this.deps.now?.() ?? new Date()
     const draft: EntityRecord = {
       id: input.id ?? randomUUID(),
       siteId: site.id,

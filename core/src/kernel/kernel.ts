@@ -192,6 +192,7 @@ export class Kernel {
       kinds: new KindRegistry(),
       hooks: this.hooksOf(entityHooks),
       users: { byIds: ids => this.identity.accountsByIds(ids), json: userJson },
+      now: () => this.clock.now(),
     })
   }
 
@@ -779,7 +780,8 @@ export class Kernel {
             const accounts = await kernel.identity.ensureAccounts(m, people)
             return { accounts, result: within ? await within(m, accounts) : undefined }
           })
-          for (const account of done.accounts.values()) if (account.created) await kernel.lifecycle.registered(account, site)
+          const created = [...done.accounts.values()].filter(a => a.created)
+          if (created.length > 0) await kernel.lifecycle.accountsCreated(created, site)
           return done
         },
       } satisfies PluginUsers),

@@ -1,6 +1,8 @@
 // Parses the command line and runs one command. Each command returns its exit code.
 import path from 'node:path'
 import { checkCommand } from './commands/check.js'
+import { createPluginCommand } from './commands/create-plugin.js'
+import { filesCommand } from './commands/files.js'
 import { migrateCommand } from './commands/migrate.js'
 import { pluginsCommand } from './commands/plugins.js'
 import { sitesCommand } from './commands/sites.js'
@@ -14,6 +16,13 @@ Commands:
   check [siteDir]     validate site.json and its plugins; print the boot plan or every problem
   plugins [siteDir]   list installed plugins and which of them the site enables
   sites list|create|disable|enable [siteDir] …   manage subsites (see plein sites)
+  files decrypt [siteDir] <fileId> [--version N] --out <file>
+                      recover a stored file offline: decrypt it with the site key and check its SHA-256
+  files rotate-key [siteDir] [--site <host>]
+                      re-wrap every file key of a site with a new site-key version (see plein files)
+  create-plugin <name> [--dir <folder>] [--no-install]
+                      scaffold a plugin package (default folder plugins/<name>) whose tests pass at once;
+                      outside the workspace it gets its own dev dependencies (npm install unless --no-install)
 
 Environment:
   PORT (8080), HOST (0.0.0.0), DATABASE_URL (unset: embedded database in the data folder),
@@ -40,7 +49,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const a = rest[i]!
     if (!a.startsWith('--')) args.push(a)
     else if (a.includes('=')) values.set(a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1))
-    else if (['--name', '--host', '--plugins'].includes(a) && i + 1 < rest.length) values.set(a.slice(2), rest[++i]!)
+    else if (['--name', '--host', '--plugins', '--dir', '--out', '--version', '--site', '--site-key'].includes(a) && i + 1 < rest.length) values.set(a.slice(2), rest[++i]!)
     else flags.push(a)
   }
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -60,6 +69,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return pluginsCommand(siteDir, io, { json })
     case 'sites':
       return sitesCommand(args, values, io)
+    case 'files':
+      return filesCommand(args, values, io)
+    case 'create-plugin':
+      return createPluginCommand(args[0], io, { dir: values.get('dir'), install: !flags.includes('--no-install') })
     default:
       io.err(`plein: unknown command "${command}".\n\n${USAGE}`)
       return 2
