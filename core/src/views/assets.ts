@@ -27,7 +27,9 @@ body { margin: 0; }
 .plein-items { list-style: none; padding: 0; }
 .plein-items > li { border-block-end: 1px solid #e0e0e0; padding-block: 0.75rem; }
 .plein-meta { color: #555; font-size: 0.9rem; }
+.plein-main > .utrecht-heading-1 { margin-block-end: 1rem; }
 .plein-form { display: grid; gap: 1rem; max-inline-size: 32rem; }
+.utrecht-textarea { display: block; }
 .plein-field-error { color: #a00; }
 .plein-reply { margin-inline-start: 2rem; }
 :focus-visible { outline: 3px solid #0b5cab; outline-offset: 2px; }

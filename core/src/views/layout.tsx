@@ -14,6 +14,8 @@ const Layout: View<{ title: string; stylesheet: string; main: VNode }> = ({ ui, 
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${title} · ${ui.site.name}`}</title>
       <link rel="stylesheet" href={stylesheet} />
+      {/* No favicon request (and no 404) until a theme brings one. */}
+      <link rel="icon" href="data:," />
     </head>
     <body class="utrecht-document utrecht-document--surface">
       <a class="plein-skip utrecht-link" href="#main">
@@ -130,7 +132,7 @@ export const Field: View<FieldProps> = ({ name, label, type = 'text', value, err
         </p>
       ) : null}
       {type === 'textarea' ? (
-        <textarea class="utrecht-textarea" id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={described}>
+        <textarea class="utrecht-textarea" id={id} name={name} rows={6} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={described}>
           {value ?? ''}
         </textarea>
       ) : (

@@ -80,6 +80,11 @@ const SignUp: View<FormState> = ({ ui, values = {}, errors = {}, message }) => (
         </button>
       </div>
     </form>
+    <p class="utrecht-paragraph">
+      <a class="utrecht-link" href="/auth/sign-in">
+        {ui.t('auth.haveAccount')}
+      </a>
+    </p>
   </>
 )
 
@@ -141,9 +146,9 @@ export function registerKernelPages(views: ViewRegistry, router: PluginRouter, p
     async c => {
       const values = { name: c.input.body.name ?? '', email: c.input.body.email ?? '' }
       const errors: Record<string, string> = {}
-      if (!values.name.trim()) errors.name = pages.t(c, 'auth.name')
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) errors.email = pages.t(c, 'auth.email')
-      if ((c.input.body.password ?? '').length < 10) errors.password = pages.t(c, 'auth.password.hint')
+      if (!values.name.trim()) errors.name = pages.t(c, 'auth.name.missing')
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) errors.email = pages.t(c, 'auth.email.invalid')
+      if ((c.input.body.password ?? '').length < 10) errors.password = pages.t(c, 'auth.password.short')
       if (Object.keys(errors).length > 0) {
         return pages.page(c, { title: pages.t(c, 'auth.signUp.title'), view: 'kernel.signUp', status: 400, props: { values, errors, message: { kind: 'error', text: pages.t(c, 'error.fix') } } })
       }

@@ -9,11 +9,13 @@ const messages = {
     'groups.nav': 'Groepen', 'groups.title': 'Groepen', 'groups.none': 'Nog geen groepen.', 'groups.new': 'Nieuwe groep', 'groups.name': 'Naam', 'groups.description': 'Beschrijving',
     'groups.membership': 'Lidmaatschap', 'groups.open': 'Open: iedereen kan lid worden', 'groups.closed': 'Besloten: aanvragen worden beoordeeld', 'groups.create': 'Groep maken',
     'groups.join': 'Lid worden', 'groups.request': 'Lidmaatschap aanvragen', 'groups.pending': 'Je aanvraag wacht op goedkeuring.', 'groups.leave': 'Groep verlaten', 'groups.members': 'Leden ({n})', 'groups.activity': 'Activiteit', 'groups.membersOnly': 'Alleen leden zien wat er in deze groep gebeurt.',
+    'groups.name.missing': 'Geef de groep een naam.', 'groups.writeBlog': 'Schrijf een blog in deze groep', 'groups.role.owner': 'eigenaar', 'groups.role.admin': 'beheerder', 'groups.role.member': 'lid', 'groups.activity.none': 'Nog niets in deze groep.',
   },
   en: {
     'groups.nav': 'Groups', 'groups.title': 'Groups', 'groups.none': 'No groups yet.', 'groups.new': 'New group', 'groups.name': 'Name', 'groups.description': 'Description',
     'groups.membership': 'Membership', 'groups.open': 'Open: anyone can join', 'groups.closed': 'Closed: requests are reviewed', 'groups.create': 'Create group',
     'groups.join': 'Join', 'groups.request': 'Ask to join', 'groups.pending': 'Your request waits for approval.', 'groups.leave': 'Leave group', 'groups.members': 'Members ({n})', 'groups.activity': 'Activity', 'groups.membersOnly': 'Only members see what happens in this group.',
+    'groups.name.missing': 'Give the group a name.', 'groups.writeBlog': 'Write a blog post in this group', 'groups.role.owner': 'owner', 'groups.role.admin': 'administrator', 'groups.role.member': 'member', 'groups.activity.none': 'Nothing in this group yet.',
   },
 }
 
@@ -69,6 +71,14 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
         </form>
       )
     ) : null}
+    {/* Writing in the group: the blog plugin's form takes the group (and checks membership again). */}
+    {group.viewerStatus === 'member' && ui.site.isEnabled('blog') ? (
+      <p>
+        <a class="utrecht-button-link utrecht-button-link--secondary-action" href={`/blogs/new?group=${group.id}`}>
+          {ui.t('groups.writeBlog')}
+        </a>
+      </p>
+    ) : null}
     {activity === null ? (
       <p class="utrecht-paragraph">{ui.t('groups.membersOnly')}</p>
     ) : (
@@ -76,6 +86,7 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
         <h2 class="utrecht-heading-2" id="activity-heading">
           {ui.t('groups.activity')}
         </h2>
+        {activity.length === 0 ? <p class="utrecht-paragraph">{ui.t('groups.activity.none')}</p> : null}
         <ul class="plein-items">
           {activity.map(i => (
             <li>
@@ -96,7 +107,7 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
         <ul>
           {members.map(m => (
             <li>
-              {m.name} <span class="plein-meta">({m.role})</span>
+              {m.name} <span class="plein-meta">({ui.t(`groups.role.${m.role}`)})</span>
             </li>
           ))}
         </ul>
@@ -107,6 +118,7 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
 
 const Form: View<{ values?: Record<string, string>; errors?: Record<string, string> }> = ({ ui, values = {}, errors = {} }) => (
   <form class="plein-form" method="post" action="/groups/new" novalidate>
+    {Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
     <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
     {ui.view('kernel.field', { name: 'name', label: ui.t('groups.name'), value: values.name, error: errors.name, required: true })}
     {ui.view('kernel.field', { name: 'description', label: ui.t('groups.description'), type: 'textarea', value: values.description })}
@@ -158,7 +170,7 @@ export function groupPages(ctx: PluginContext, store: GroupsStore, guard: GroupG
       async c => {
         if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
         const values = { name: c.input.body.name ?? '', description: c.input.body.description ?? '', membership: c.input.body.membership ?? 'open' }
-        if (!values.name.trim()) return ctx.views.page(c, { title: ctx.i18n.t(c, 'groups.new'), view: 'groups.form', status: 400, props: { values, errors: { name: ctx.i18n.t(c, 'groups.name') } } })
+        if (!values.name.trim()) return ctx.views.page(c, { title: ctx.i18n.t(c, 'groups.new'), view: 'groups.form', status: 400, props: { values, errors: { name: ctx.i18n.t(c, 'groups.name.missing') } } })
         // The same path as the API: one place decides what creating a group means.
         const id = crypto.randomUUID()
         await ctx.content.create({ site: c.site, viewer: c.viewer, kind: 'group', id, title: values.name.trim(), systemAccess: { read: groupReadAccess(c.site, id, false), write: [] } }, async m => {
