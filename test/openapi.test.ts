@@ -15,6 +15,8 @@ import { newsPlugin } from '@plein/plugin-news'
 import { notificationsPlugin } from '@plein/plugin-notifications'
 import { searchPlugin } from '@plein/plugin-search'
 import { subsitesPlugin } from '@plein/plugin-subsites'
+import { peoplePlugin } from '@plein/plugin-people'
+import { wikiPlugin } from '@plein/plugin-wiki'
 import { createTestKernel, type TestKernel } from '@plein/testing'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -29,7 +31,7 @@ describe('the OpenAPI document', function () {
   let doc: any
   before(async () => {
     tk = await createTestKernel({
-      plugins: [commentsPlugin, blogPlugin, groupsPlugin, searchPlugin, notificationsPlugin, filesPlugin, subsitesPlugin, intranetPlugin, newsPlugin, eventsPlugin],
+      plugins: [commentsPlugin, blogPlugin, groupsPlugin, searchPlugin, notificationsPlugin, filesPlugin, subsitesPlugin, intranetPlugin, newsPlugin, eventsPlugin, wikiPlugin, peoplePlugin],
     })
     doc = (await tk.http.get('/api/v1/openapi.json', { host: `127.0.0.1:${tk.port}` })).body
   })

@@ -16,6 +16,11 @@ export interface Account {
 
 export const identityHooks = defineHooks('identity', () => ({
   registered: event<[Account, Site]>({ since: '1.0.0', description: 'An account was created (after commit).' }),
+  accountsCreated: event<[Account[], Site]>({
+    since: '1.0.0',
+    description:
+      'Accounts a plugin made in one batch with users.ensure (e.g. an import of colleagues), after commit. `registered` is not called for them: handle them all at once.',
+  }),
   signedIn: event<[Account, Site]>({ since: '1.0.0', description: 'An account signed in with its password.' }),
   beforeAccountDelete: decision<[Account, EntityManager], Denial>({
     since: '1.0.0',

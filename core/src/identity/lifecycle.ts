@@ -26,6 +26,11 @@ export class AccountLifecycle {
     return this.deps.hooks.registered.call(null, account, site)
   }
 
+  /** Accounts a plugin made in bulk (users.ensure): one event for all of them, to every plugin of the installation. */
+  accountsCreated(accounts: Account[], site: Site): Promise<void> {
+    return this.deps.hooks.accountsCreated.call(null, accounts, site)
+  }
+
   signedIn(account: Account, site: Site): Promise<void> {
     return this.deps.hooks.signedIn.call(site, account, site)
   }

@@ -1,5 +1,6 @@
 // ctx.users.ensure: accounts made by a plugin (e.g. an import) in one batch and one transaction: unverified,
-// without a usable password until the person resets it; `identity.registered` only after the commit.
+// without a usable password until the person resets it; announced in one `identity.accountsCreated` event after
+// the commit (not `registered` for each).
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect } from 'chai'
@@ -9,7 +10,8 @@ import { createTestKernel, type TestKernel } from '@plein/testing'
 describe('identity: accounts made by plugins (users.ensure)', () => {
   let tk: TestKernel
   let ctx: PluginContext
-  const registered: Array<{ email: string; inTransaction: boolean }> = []
+  const registered: string[] = []
+  const created: Array<{ emails: string[]; siteId: string; inTransaction: boolean }> = []
   let transactionOpen = false
 
   before(async function () {
@@ -22,13 +24,15 @@ describe('identity: accounts made by plugins (users.ensure)', () => {
           kernel: '^1.0.0',
           register(c) {
             ctx = c
-            c.hooks.identity.registered.tap(account => void registered.push({ email: account.email, inTransaction: transactionOpen }))
+            c.hooks.identity.registered.tap(account => void registered.push(account.email))
+            c.hooks.identity.accountsCreated.tap((accounts, site) => void created.push({ emails: accounts.map(a => a.email), siteId: site.id, inTransaction: transactionOpen }))
           },
         }),
       ],
     })
     await tk.signUp({ name: 'Admin', email: 'admin@example.org' })
     registered.length = 0
+    created.length = 0
   })
   after(() => tk?.close())
 
@@ -50,7 +54,8 @@ describe('identity: accounts made by plugins (users.ensure)', () => {
     expect(accounts.get('admin@example.org')).to.include({ created: false, name: 'Admin' })
     expect((await accountRow('admin@example.org')).name).to.equal('Admin')
     expect((await accountRow('new.person@example.org')).email_verified_at).to.equal(null)
-    expect(registered).to.deep.equal([{ email: 'New.Person@Example.org', inTransaction: false }])
+    expect(created).to.deep.equal([{ emails: ['New.Person@Example.org'], siteId: ctx.rootSite.id, inTransaction: false }])
+    expect(registered).to.deep.equal([])
   })
 
   it('gives a new account no password: no sign-in until the person sets one through password reset', async () => {
@@ -90,7 +95,7 @@ describe('identity: accounts made by plugins (users.ensure)', () => {
     expect((error as Error).message).to.equal('the plugin’s own rows failed')
     expect(seen!.get('rolled.back@example.org')!.created).to.equal(true)
     expect(await accountRow('rolled.back@example.org')).to.equal(undefined)
-    expect(registered.map(r => r.email)).to.not.include('rolled.back@example.org')
+    expect(created.flatMap(c => c.emails)).to.not.include('rolled.back@example.org')
   })
 
   it('makes thousands of accounts in one go and hands `within` their ids', async () => {
@@ -100,7 +105,10 @@ describe('identity: accounts made by plugins (users.ensure)', () => {
     expect(result).to.equal(3000)
     expect([...accounts.values()].every(a => a.created)).to.equal(true)
     expect(performance.now() - started).to.be.below(15_000)
+    expect(created[created.length - 1]!.emails).to.have.length(3000)
+    const events = created.length
     const again = await ctx.users.ensure(people.slice(0, 10), ctx.rootSite)
+    expect(created.length, 'no event when nothing was made').to.equal(events)
     expect([...again.accounts.values()].every(a => !a.created)).to.equal(true)
     expect(again.accounts.get('bulk3@example.org')!.id).to.equal(accounts.get('bulk3@example.org')!.id)
   })

@@ -102,6 +102,19 @@ export const groupsPlugin = definePlugin({
       })
     })
 
+    // The same for accounts a plugin made in bulk (e.g. an import of colleagues): all of them in one statement.
+    ctx.hooks.identity.accountsCreated.tap(async accounts => {
+      if (accounts.length === 0) return
+      await ctx.db.query(
+        `WITH made AS (SELECT lower(t.email) AS email, t.id FROM unnest($1::text[], $2::uuid[]) AS t (email, id)),
+              invites AS (DELETE FROM groups_email_invite i USING made WHERE i.email = made.email RETURNING i.group_id, i.site_id, i.invited_by, made.id AS account_id)
+         INSERT INTO groups_member (site_id, group_id, account_id, role, status, invited_by)
+         SELECT site_id, group_id, account_id, 'member', 'invited', invited_by FROM invites
+         ON CONFLICT (group_id, account_id) DO NOTHING`,
+        [accounts.map(a => a.email), accounts.map(a => a.id)],
+      )
+    })
+
     // A group always has an owner: an owner hands groups over before deleting their account.
     ctx.hooks.identity.beforeAccountDelete.tap(async (account, m) => {
       const owned: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM groups_member WHERE account_id = $1 AND role = 'owner'`, [account.id])
