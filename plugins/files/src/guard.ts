@@ -10,11 +10,13 @@ export interface Loaded {
 export class FilesGuard {
   constructor(private readonly ctx: PluginContext, private readonly store: FileStore) {}
 
-  /** A file or folder the viewer may read (404 otherwise, also when trashed unless `trashed`). */
+  /** A file or folder the viewer may read (404 otherwise, also when it or a folder above it is in the trash, unless `trashed`). */
   async load(c: RequestContext, id: string, kind?: 'file' | 'folder', options: { trashed?: boolean } = {}): Promise<Loaded> {
     const entity = await this.ctx.access.find(c.site, id)
     const node = entity ? await this.store.node(c.site, id) : undefined
-    const fits = entity && node && (kind === undefined || entity.kind === kind) && (options.trashed || node.deleted_at === null)
+    // Trashed: the item itself (deleted_at), or something inside a trashed folder (hidden with it, published_before_trash set).
+    const trashed = node !== undefined && (node.deleted_at !== null || node.published_before_trash !== null)
+    const fits = entity && node && (kind === undefined || entity.kind === kind) && (options.trashed || !trashed)
     if (!fits || !this.ctx.access.canRead(c.viewer, entity, c.site)) {
       throw problems.notFound(kind === 'folder' ? 'No such folder.' : 'No such file.', { code: kind === 'folder' ? 'FOLDER_NOT_FOUND' : 'FILE_NOT_FOUND' })
     }

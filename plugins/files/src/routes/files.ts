@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import { HttpProblem, problems, type EntityRecord, type PluginContext, type RequestContext, type RouteContext } from '@plein/core'
 import { filesHooks } from '../api.js'
 import type { FilesGuard } from '../guard.js'
-import { checkName } from '../names.js'
+import { checkName, nameClash } from '../names.js'
 import type { FileStore, StoredVersion, VersionRow } from '../service.js'
 import { contentDisposition, INLINE_SAFE } from '../sniff.js'
 import { accessOf, manage, name, nodeSchema, uuid } from './common.js'
@@ -169,7 +169,7 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
       return entity
     } catch (error) {
       await store.dropBlobs([stored.blobKey])
-      throw error
+      throw nameClash(error, fileName)
     }
   }
 
@@ -345,7 +345,7 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
         if (!item.node.deleted_at) throw problems.conflict('This is not in the trash.', { code: 'NOT_IN_TRASH' })
         if (item.node.parent_id) {
           const parent = await store.node(c.site, item.node.parent_id)
-          if (!parent || parent.deleted_at) throw problems.conflict('Its folder is in the trash too: restore that first.', { code: 'PARENT_IN_TRASH' })
+          if (!parent || parent.deleted_at || parent.published_before_trash) throw problems.conflict('Its folder is in the trash too: restore that first.', { code: 'PARENT_IN_TRASH' })
           if (await store.child(item.node.parent_id, item.node.name)) throw problems.conflict(`"${item.node.name}" exists there now.`, { code: 'NAME_TAKEN' })
         }
         const { entity } = await ctx.content.update({ site: c.site, viewer: c.viewer, entity: item.entity, publishedAt: item.node.published_before_trash ?? new Date() }, async (m, e) => {

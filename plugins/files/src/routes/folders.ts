@@ -1,7 +1,7 @@
 // /api/v1/folders: create, read (with paged children), rename, move, share, delete to the trash.
 import { accessSchema, HttpProblem, problems, ENTITY_SQL, type PluginContext, type RouteContext } from '@plein/core'
 import type { FilesGuard } from '../guard.js'
-import { checkName } from '../names.js'
+import { checkName, nameClash } from '../names.js'
 import type { FileStore, NodeRow } from '../service.js'
 import { accessOf, isInside, manage, name, nodeSchema, propagateAccess, uuid } from './common.js'
 
@@ -94,7 +94,9 @@ export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesG
               input.manage ?? parent?.node.manage ?? [],
             ])
           },
-        )
+        ).catch(error => {
+          throw nameClash(error, folderName)
+        })
         await store.audit(c.site, 'folder.create', { accountId: c.viewer.user!.id }, entity.id, { name: folderName })
         c.status = 201
         return (await ctx.content.serialize([entity], c.viewer, c.site))[0]
@@ -180,7 +182,9 @@ export async function moveOrShare(
         await propagateAccess(m, e.id, { read: e.readAccess, write: e.writeAccess }, input.manage ?? (target ? manageTokens : undefined))
       }
     },
-  )
+  ).catch(error => {
+    throw nameClash(error, newName)
+  })
   await store.audit(c.site, input.access || input.manage ? `${kind}.share` : `${kind}.update`, { accountId: c.viewer.user!.id }, entity.id, {
     name: newName,
     parentId,

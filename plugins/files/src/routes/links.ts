@@ -3,7 +3,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { HttpProblem, problems, escapeHtml, type PluginContext, type RouteContext, type Site } from '@plein/core'
 import type { FilesGuard } from '../guard.js'
-import { checkName } from '../names.js'
+import { checkName, nameClash } from '../names.js'
 import type { FileStore } from '../service.js'
 import { uuid } from './common.js'
 import { sendVersion } from './files.js'
@@ -207,7 +207,7 @@ async function dropIn(ctx: PluginContext, store: FileStore, c: RouteContext, vie
     )
   } catch (error) {
     await store.dropBlobs([stored.blobKey])
-    throw error
+    throw nameClash(error, fileName)
   }
   return fileId
 }
