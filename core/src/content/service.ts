@@ -217,15 +217,20 @@ export class ContentService {
    */
   async serialize(entities: EntityRecord[], viewer: Viewer, site: Site): Promise<ItemJson[]> {
     if (entities.length === 0) return []
-    const owners = await this.deps.users.byIds(entities.map(e => e.ownerId).filter((x): x is string => x !== null))
     const byKind = new Map<string, EntityRecord[]>()
     for (const e of entities) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e])
+    // The owners and each kind's own fields are independent: fetched side by side, not one after another.
+    const [owners, loaded] = await Promise.all([
+      this.deps.users.byIds(entities.map(e => e.ownerId).filter((x): x is string => x !== null)),
+      Promise.all(
+        [...byKind].map(([kind, list]) => {
+          const definition = this.deps.kinds.get(kind)
+          return definition && site.isEnabled(definition.pluginId) ? definition.load(list, viewer, site) : Promise.resolve(new Map<string, object>())
+        }),
+      ),
+    ])
     const own = new Map<string, object>()
-    for (const [kind, list] of byKind) {
-      const definition = this.deps.kinds.get(kind)
-      if (!definition || !site.isEnabled(definition.pluginId)) continue
-      for (const [id, fields] of await definition.load(list, viewer, site)) own.set(id, fields)
-    }
+    for (const fields of loaded) for (const [id, f] of fields) own.set(id, f)
     const items = entities.map(e => {
       const owner = e.ownerId ? owners.get(e.ownerId) : undefined
       const definition = this.deps.kinds.get(e.kind)

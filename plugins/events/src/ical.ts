@@ -21,5 +21,7 @@ export function calendar(name: string, origin: string, events: Array<{ entity: E
       created: entity.createdAt,
     })
   }
-  return cal.toString()
+  // RFC 5545 ends every content line with CRLF, the last one (END:VCALENDAR) too; ical-generator leaves it off.
+  const text = cal.toString()
+  return text.endsWith('\r\n') ? text : `${text}\r\n`
 }

@@ -39,6 +39,26 @@ export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
   const categories = (list?: string[]) => [...new Set((list ?? []).map(s => s.trim().toLowerCase()).filter(Boolean))]
 
   ctx.routes(router => {
+    // The editor role: administrators name editors. Registered before /api/v1/news/:id, which would otherwise
+    // take GET /api/v1/news/editors for an article id (a 400).
+    router.get('news.editors.list', '/api/v1/news/editors', { summary: 'News editors of this site (administrators).', auth: true, responses: { 200: { description: 'Editors.' } } }, async c => {
+      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
+      const rows = await ctx.db.query('SELECT account_id FROM news_editor WHERE site_id = $1 ORDER BY created_at LIMIT 1000', [c.site.id])
+      const people = await ctx.users.byIds(rows.map((r: any) => r.account_id))
+      return { items: [...people.values()].map(p => ctx.users.json(p, c.viewer)) }
+    })
+    router.put<unknown, unknown, { userId: string }>('news.editors.add', '/api/v1/news/editors/:userId', { summary: 'Make someone a news editor (administrators).', auth: true, params: { type: 'object', properties: { userId: uuid } }, responses: { 204: { description: 'Editor.' } } }, async c => {
+      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
+      if (!(await ctx.users.byIds([c.input.params.userId])).has(c.input.params.userId)) throw problems.notFound('No such user.', { code: 'USER_NOT_FOUND' })
+      await ctx.db.query('INSERT INTO news_editor (site_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [c.site.id, c.input.params.userId])
+      c.status = 204
+    })
+    router.delete<unknown, unknown, { userId: string }>('news.editors.remove', '/api/v1/news/editors/:userId', { summary: 'Take the editor role away (administrators).', auth: true, params: { type: 'object', properties: { userId: uuid } }, responses: { 204: { description: 'Not an editor.' } } }, async c => {
+      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
+      await ctx.db.query('DELETE FROM news_editor WHERE site_id = $1 AND account_id = $2', [c.site.id, c.input.params.userId])
+      c.status = 204
+    })
+
     router.get<unknown, { limit: number; cursor?: string; category?: string; featured?: boolean }>(
       'news.list',
       '/api/v1/news',
@@ -132,23 +152,5 @@ export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
       c.status = 204
     })
 
-    // The editor role: administrators name editors.
-    router.get('news.editors.list', '/api/v1/news/editors', { summary: 'News editors of this site (administrators).', auth: true, responses: { 200: { description: 'Editors.' } } }, async c => {
-      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
-      const rows = await ctx.db.query('SELECT account_id FROM news_editor WHERE site_id = $1 ORDER BY created_at LIMIT 1000', [c.site.id])
-      const people = await ctx.users.byIds(rows.map((r: any) => r.account_id))
-      return { items: [...people.values()].map(p => ctx.users.json(p, c.viewer)) }
-    })
-    router.put<unknown, unknown, { userId: string }>('news.editors.add', '/api/v1/news/editors/:userId', { summary: 'Make someone a news editor (administrators).', auth: true, params: { type: 'object', properties: { userId: uuid } }, responses: { 204: { description: 'Editor.' } } }, async c => {
-      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
-      if (!(await ctx.users.byIds([c.input.params.userId])).has(c.input.params.userId)) throw problems.notFound('No such user.', { code: 'USER_NOT_FOUND' })
-      await ctx.db.query('INSERT INTO news_editor (site_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [c.site.id, c.input.params.userId])
-      c.status = 204
-    })
-    router.delete<unknown, unknown, { userId: string }>('news.editors.remove', '/api/v1/news/editors/:userId', { summary: 'Take the editor role away (administrators).', auth: true, params: { type: 'object', properties: { userId: uuid } }, responses: { 204: { description: 'Not an editor.' } } }, async c => {
-      if (!c.viewer.isAdmin) throw problems.forbidden('Only administrators manage editors.', { code: 'NOT_ADMIN' })
-      await ctx.db.query('DELETE FROM news_editor WHERE site_id = $1 AND account_id = $2', [c.site.id, c.input.params.userId])
-      c.status = 204
-    })
   })
 }
