@@ -46,7 +46,7 @@ function get(port: number, pathname: string): Promise<{ status: number; body: an
   })
 }
 
-async function waitFor<T>(probe: () => T | undefined, ms = 30000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, ms = 120_000): Promise<T> {
   const until = Date.now() + ms
   for (;;) {
     const value = probe()
@@ -57,7 +57,7 @@ async function waitFor<T>(probe: () => T | undefined, ms = 30000): Promise<T> {
 }
 
 describe('plein command', function () {
-  this.timeout(60000)
+  this.timeout(240_000)
   let dataDir: string
   let database: TestDatabase
   let env: Record<string, string>
@@ -127,7 +127,7 @@ describe('plein command', function () {
     expect(answer.body).to.deep.equal({ done: true, greeting: 'hallo' })
     const run = await server.done
     expect(run.code).to.equal(0)
-    expect(Date.now() - t0).to.be.below(8000)
+    expect(Date.now() - t0).to.be.below(30_000)
     // After the stop no new connection is accepted.
     let refused = false
     await get(port, '/healthz').catch(() => (refused = true))
