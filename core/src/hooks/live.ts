@@ -101,6 +101,8 @@ const skip = (plugin: string, scope: HookScope) => plugin !== KERNEL_ID && !scop
 export class Hook {
   private readonly inner: any
   private count = 0
+  /** Views hold no state of their own, so one per plugin is kept: the kernel asks for its views on every request. */
+  private readonly views = new Map<string, unknown>()
 
   constructor(readonly name: string, readonly kind: HookKind, private readonly env: HookEnvironment) {
     if (kind === 'event') this.inner = new AsyncSeriesHook(['scope', 'args'], name)
@@ -171,6 +173,12 @@ export class Hook {
 
   /** A view whose taps are named after `plugin`. */
   viewFor(plugin: string): unknown {
+    let view = this.views.get(plugin)
+    if (view === undefined) this.views.set(plugin, (view = this.makeView(plugin)))
+    return view
+  }
+
+  private makeView(plugin: string): unknown {
     const hook = this
     return Object.freeze({
       name: hook.name,
@@ -194,6 +202,8 @@ export class Hook {
 /** The live hooks of one owner's set. */
 export class LiveHookSet {
   readonly hooks = new Map<string, Hook>()
+  /** Views of sets without deprecated names, per plugin (such a view never calls onDeprecated). */
+  private readonly views = new Map<string, Record<string, unknown>>()
   constructor(readonly definition: HookSetDefinition, env: HookEnvironment) {
     for (const [key, spec] of Object.entries(definition.specs)) {
       const name = `${definition.owner}.${key}`
@@ -203,6 +213,9 @@ export class LiveHookSet {
 
   /** The set as seen by one plugin; deprecated names resolve to their replacement and are reported. */
   viewFor(plugin: string, onDeprecated: (plugin: string, hook: string, use: string) => void): Record<string, unknown> {
+    const reusable = Object.keys(this.definition.deprecated).length === 0
+    const made = reusable ? this.views.get(plugin) : undefined
+    if (made) return made
     const view: Record<string, unknown> = {}
     for (const [key, hook] of this.hooks) view[key] = hook.viewFor(plugin)
     for (const [old, d] of Object.entries(this.definition.deprecated)) {
@@ -215,6 +228,8 @@ export class LiveHookSet {
         },
       })
     }
-    return Object.freeze(view)
+    Object.freeze(view)
+    if (reusable) this.views.set(plugin, view)
+    return view
   }
 }

@@ -37,17 +37,27 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
   const routerMiddleware = routes.router.routes()
   const mounts = routes.mounts
 
+  // The request line's fields are the kernel's own strings and numbers, which no redaction path can match;
+  // pino's wildcard paths (`*.password`) would still run a redactor on each of them, on every request.
+  const requestLog = log.child({}, { redact: [] })
+
+  // ctx.log: a child logger with the request id and site, made on first use. The getter sits on the
+  // prototype of every ctx, once: defining it on each ctx (a new accessor per request) gave every
+  // request's ctx its own hidden class, which made all of Koa's property access on it slow.
+  const childLog = Symbol('plein.log')
+  Object.defineProperty(app.context, 'log', {
+    configurable: true,
+    get(this: RequestContext & { [childLog]?: Logger }): Logger {
+      return (this[childLog] ??= log.child({ reqId: this.requestId, site: this.site?.key }))
+    },
+  })
+
   // Logging, errors and request id in one middleware: the cheapest way through for every request.
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint()
     const incoming = ctx.get('x-request-id')
     const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID()
     ctx.requestId = requestId
-    let child: Logger | undefined
-    Object.defineProperty(ctx, 'log', {
-      configurable: true,
-      get: () => (child ??= log.child({ reqId: requestId, site: ctx.site?.key })),
-    })
     ctx.set('X-Request-Id', requestId)
     ctx.set('API-Version', deps.apiVersion)
     ctx.set('X-Content-Type-Options', 'nosniff')
@@ -63,7 +73,7 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
       answerProblem(ctx, error, log, requestId)
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6
-    log.info(
+    requestLog.info(
       {
         reqId: requestId,
         site: ctx.site?.key,
@@ -101,7 +111,9 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
     ctx.site = site
     ctx.viewer = ANONYMOUS
     ctx.auth = NO_AUTH
-    ctx.set('Content-Security-Policy', contentSecurityPolicy(site))
+    // Most sites allow no framing: their policy is the default one, already set.
+    const policy = contentSecurityPolicy(site)
+    if (policy !== DEFAULT_POLICY) ctx.set('Content-Security-Policy', policy)
     const who = await deps.resolveViewer(ctx)
     ctx.viewer = who.viewer
     ctx.auth = who.auth
