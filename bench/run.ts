@@ -479,7 +479,8 @@ async function main(): Promise<void> {
     goals: { ratio: { goal: `≥ ${GOALS.ratio}`, met: ratioOk }, bootMs: { goal: `< ${GOALS.bootMs}`, met: bootOk } },
     profiles,
   }
-  const file = path.join(resultsDir, 'latest.json')
+  // A quick smoke run does not replace the last full run's figures.
+  const file = path.join(resultsDir, quick ? 'latest-quick.json' : 'latest.json')
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n')
   console.log(`\nWritten: ${path.relative(root, file)}`)
   if (failed || (settings.strict && !(ratioOk && bootOk))) process.exitCode = 1
