@@ -192,6 +192,8 @@ describe('jobs', () => {
 
       it('lists queued jobs, newest first', async () => {
         const a = await tk.kernel.jobs.enqueue('jobs-fixture.record', { order: 'a' }, { delayMs: 3_600_000 })
+        // Two jobs queued in the same millisecond would tie on created_at: make the order unambiguous.
+        await tk.kernel.db.query(`UPDATE kernel_job SET created_at = created_at - interval '1 second' WHERE id = $1`, [a])
         const b = await tk.kernel.jobs.enqueue('jobs-fixture.record', { order: 'b' }, { delayMs: 3_600_000 })
         const res = await admin.client.get('/api/v1/admin/jobs?status=queued&limit=100')
         expect(res.status, res.text).to.equal(200)
