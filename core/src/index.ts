@@ -69,7 +69,7 @@ export type { ContainerInfo } from './hooks/kernel-hooks.js'
 export type { PluginContent } from './plugins/context.js'
 
 // Paging, forms, mail
-export { encodeCursor, decodeCursor, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
+export { encodeCursor, decodeCursor, encodeKey, decodeKey, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
 export { readFormBody, escapeHtml } from './http/form.js'
 export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'

@@ -68,3 +68,32 @@ export function toPage<R extends { cursor_us: string; id: string }, T>(rows: R[]
     nextCursor: more && last ? encodeCursor({ micros: last.cursor_us, id: last.id }) : null,
   }
 }
+
+/**
+ * Cursors for lists ordered by something other than creation time (titles, revision numbers): the sort key
+ * of the last row, base64url-encoded JSON. `check` says what a valid key looks like; anything else is a 400
+ * naming `cursor`, like decodeCursor.
+ */
+export function encodeKey(values: ReadonlyArray<string | number>): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url')
+}
+
+export function decodeKey<T extends Array<string | number>>(value: string | undefined, check: (values: unknown[]) => values is T): T | undefined {
+  if (value === undefined || value === '') return undefined
+  let parsed: unknown
+  try {
+    if (value.length > 1500 || !/^[A-Za-z0-9_-]+$/.test(value)) throw new Error('not base64url')
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+  } catch {
+    parsed = undefined
+  }
+  if (!Array.isArray(parsed) || !check(parsed)) {
+    throw new HttpProblem({
+      status: 400,
+      detail: 'The cursor is not valid: pass the nextCursor of an earlier answer unchanged.',
+      code: 'INVALID_CURSOR',
+      errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }],
+    })
+  }
+  return parsed
+}

@@ -2,7 +2,8 @@
 import { ENTITY_SQL, type Database, type EntityManager, type PluginContext, type Site, type Viewer } from '@plein/core'
 import { groupsServiceRef } from '@plein/plugin-groups/api'
 import type { PersonJson } from './api.js'
-import { decodeKey, encodeKey, isTextKey } from './cursor.js'
+import { decodeKey, encodeKey } from '@plein/core'
+import { isTextKey } from './cursor.js'
 import { facet, facetsOf, searchFingerprint, searchQuery, searchTexts, vectorFromTexts, vectorSql, viewerLevel, visibleData, type Fields, type ProfileData } from './fields.js'
 import type { PeopleSettings } from './settings.js'
 

@@ -1,7 +1,8 @@
 // Wiki pages: the plugin's tables next to the shared entity row, every query limited by the access model.
 import { ENTITY_SQL, HttpProblem, problems, sanitizeHtml, type Database, type EntityManager, type EntityRecord, type Page, type PluginContext, type Site, type Viewer } from '@plein/core'
 import { wikiLinkTargets } from './api.js'
-import { decodeKey, encodeKey, isNumberKey, isTextKey } from './cursor.js'
+import { decodeKey, encodeKey } from '@plein/core'
+import { isNumberKey, isTextKey } from './cursor.js'
 
 export interface PageFields {
   body: string
