@@ -50,6 +50,7 @@ async function server(): Promise<void> {
   const { blogPlugin } = await import('@plein/plugin-blog')
   const { commentsPlugin } = await import('@plein/plugin-comments')
   const { createTestDatabase, signUp, TestClient, TEST_SITE_SETTINGS } = await import('@plein/testing')
+  const { seedActivity } = await import('./activity-seed.js')
 
   const groupTokens = Array.from({ length: GROUPS }, () => `group:${randomUUID()}`)
   const held = groupTokens.slice(0, GROUPS_HELD)
@@ -109,34 +110,7 @@ async function server(): Promise<void> {
   const t0 = performance.now()
   // Accounts first: the first account registered over HTTP becomes the administrator, and an
   // administrator's lists skip the access test; the benchmark user must be an ordinary member.
-  await kernel.db.query(
-    `INSERT INTO kernel_account (email, name, password_hash, email_verified_at, created_at)
-     SELECT 'bench' || i || '@example.org', 'Member ' || i, 'not-a-hash', now(), now() - i * interval '1 minute'
-       FROM generate_series(1, $1::int) AS i`,
-    [ACCOUNTS],
-  )
-  // Items: ~40 % logged_in, ~30 % only their owner (user:<owner>), ~20 % one of 50 group-like tokens,
-  // ~10 % public; the owner may write; created (and published) at random over the last year.
-  await kernel.db.query(
-    `WITH acc AS (SELECT array_agg(id) AS ids FROM kernel_account),
-     src AS (
-       SELECT i, acc.ids[1 + floor(random() * array_length(acc.ids, 1))::int] AS owner, random() AS r,
-              ($3::text[])[1 + floor(random() * array_length($3::text[], 1))::int] AS grp,
-              now() - random() * interval '365 days' AS at
-         FROM generate_series(1, $2::int) AS i, acc
-     )
-     INSERT INTO entity (site_id, kind, owner_id, title, read_access, write_access, published_at, created_at, updated_at)
-     SELECT $1, 'blog', owner, 'Post ' || i,
-            CASE WHEN r < 0.4 THEN ARRAY['logged_in'] WHEN r < 0.7 THEN ARRAY['user:' || owner] WHEN r < 0.9 THEN ARRAY[grp] ELSE ARRAY['public'] END,
-            ARRAY['user:' || owner], at, at, at
-       FROM src`,
-    [siteId, ITEMS, groupTokens],
-  )
-  await kernel.db.query(
-    `INSERT INTO blog_post (entity_id, body, excerpt, tags, status)
-     SELECT id, '<p>Text of ' || title || '.</p>', 'Text of ' || title || '.', ARRAY['bench'], 'published' FROM entity WHERE kind = 'blog'`,
-  )
-  for (const table of ['kernel_account', 'entity', 'blog_post']) await kernel.db.query(`ANALYZE ${table}`)
+  await seedActivity(kernel.db, siteId, { items: ITEMS, accounts: ACCOUNTS, groupTokens })
   const seedMs = performance.now() - t0
 
   const { port } = await kernel.listen(0, '127.0.0.1')

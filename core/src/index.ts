@@ -40,7 +40,33 @@ export { HttpProblem, problems, type ProblemInit, type ProblemFieldError } from 
 export { API_PREFIX } from './http/openapi.js'
 
 // Data
-export { Database } from './data/database.js'
+export { Database, type PoolStats } from './data/database.js'
+export { dumpDatabase, restoreDatabase, otherConnections, BackupToolError, type DatabaseKind, type DatabaseLocation } from './data/backup.js'
+export { lockEmbedded, EmbeddedDatabaseBusyError } from './data/embedded-lock.js'
+export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_S } from './data/faults.js'
+export { Metrics, type MetricsOptions, type GaugeFamily } from './http/metrics.js'
+export {
+  PLEIO_SCALE,
+  SEED_PASSWORD,
+  SEED_PASSWORD_HASH,
+  SEED_VOCABULARY,
+  SeedRandom,
+  scaleBy,
+  seedUuid,
+  type SeedScale,
+  type SeedSite,
+  type SeedEntity,
+  type SeedAccess,
+  type SeedContainer,
+  type SeedPlacement,
+  type SeedItem,
+  type SeedStage,
+  SEED_ACCESS_MIX,
+  type SeedContext,
+  type PluginSeeder,
+  type SeedOptions,
+  type SeedReport,
+} from './data/seed.js'
 // TypeORM as the kernel runs it: decorators for plugin entities, and the types of migrations and transactions.
 // Plugins import them from here so that they share the kernel's one copy of TypeORM (and need no dependency of their own).
 export { Entity, Column, PrimaryColumn, PrimaryGeneratedColumn, CreateDateColumn, UpdateDateColumn, Index } from 'typeorm'
@@ -71,10 +97,14 @@ export type { PluginContent } from './plugins/context.js'
 // Paging, forms, mail
 export { encodeCursor, decodeCursor, encodeKey, decodeKey, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
 export { readFormBody, escapeHtml } from './http/form.js'
+/** For routes that stream their own body (`csrf: false`, e.g. multipart uploads) and take the token from a form field in it. */
+export { checkCsrf } from './identity/authenticate.js'
 export type { MailService, MailMessage } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
+export { RESYNC, isResync } from './services/changes.js'
 export type { Signing, KeyDerivation } from './identity/signing.js'
 export { LocalBlobStore, StorageFullError, type BlobStore } from './services/storage.js'
+export { parseS3Url, S3BlobStore, S3Error, S3_PART_SIZE, type S3Location } from './services/storage-s3.js'
 export { ManualClock, systemClock, type Clock } from './services/clock.js'
 export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
 
@@ -90,3 +120,7 @@ export type { View, UI, PageOptions } from './views/registry.js'
 export type { Locale, Messages } from './views/i18n.js'
 export type { PluginViews, PluginI18n } from './plugins/context.js'
 export type { FieldProps, NavItem } from './views/layout.js'
+export { readSchemaForm, placeErrors, type SchemaFormProps } from './views/schema-form.js'
+export { THEMES, DEFAULT_THEME, themeName, type ThemeSetting, type ThemeDefinition } from './views/themes.js'
+export type { AdminNavItem } from './views/admin.js'
+export type { AuditLog, AuditEntry, AuditInput } from './services/audit.js'

@@ -4,6 +4,8 @@ export interface ViewerUser {
   readonly id: string
   readonly name: string
   readonly email: string
+  /** The language the person chose ('nl' or 'en'); null or absent: the browser's, then the site's. */
+  readonly locale?: string | null
 }
 
 export interface Viewer {

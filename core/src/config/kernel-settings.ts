@@ -10,6 +10,8 @@ export interface KernelSettings {
   privacy: { deletedUserContent: 'anonymise' | 'delete' }
   security: { frameAncestors: string[] }
   allowedEmailDomains: string[]
+  /** The site's default language (after the person's own choice and Accept-Language). */
+  language: 'nl' | 'en'
   theme: { name: string; logoUrl?: string; primaryColor?: string }
 }
 

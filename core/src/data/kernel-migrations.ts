@@ -154,9 +154,30 @@ export class KernelCreateJobs1764800000000 implements MigrationInterface {
   }
 }
 
+/** The site-wide audit log: who changed what on a site, and when (admin actions). */
+export class KernelCreateAudit1765200000000 implements MigrationInterface {
+  name = 'KernelCreateAudit1765200000000'
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE kernel_audit (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      site_id uuid NOT NULL REFERENCES kernel_site (id) ON DELETE CASCADE,
+      actor_id uuid REFERENCES kernel_account (id) ON DELETE SET NULL,
+      action text NOT NULL,
+      target text,
+      detail jsonb NOT NULL DEFAULT '{}',
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`)
+    await q.query('CREATE INDEX kernel_audit_site ON kernel_audit (site_id, created_at DESC, id DESC)')
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE kernel_audit')
+  }
+}
+
 export const kernelMigrations = [
   KernelCreateSite1764300000000,
   KernelCreateIdentity1764400000000,
   KernelCreateEntity1764400000001,
   KernelCreateJobs1764800000000,
+  KernelCreateAudit1765200000000,
 ]

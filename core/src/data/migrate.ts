@@ -36,6 +36,9 @@ export async function runMigrations(db: Database, sets: readonly MigrationSet[],
   const ran: MigrationReport['ran'] = []
   await runner.connect()
   try {
+    // A migration may build an index over millions of rows, and waiting for another process's lock may take as
+    // long: neither is limited by the pool's statement timeout (RESET below gives the connection its own back).
+    await runner.query('SET statement_timeout = 0')
     // Several processes may boot at once; the first migrates, the others wait and then find nothing to do.
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
     try {
@@ -65,6 +68,7 @@ export async function runMigrations(db: Database, sets: readonly MigrationSet[],
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
     }
   } finally {
+    await runner.query('RESET statement_timeout').catch(() => undefined)
     await runner.release()
   }
   return { ran }

@@ -31,6 +31,14 @@ export const kernelHooks = defineHooks('kernel', () => ({
     since: '1.0.0',
     description: "Add items to the site's main menu (label already translated for the locale given as the last argument).",
   }),
+  banners: filter<Array<{ kind: 'info' | 'warning' | 'error'; text: string }>, [Site, Viewer, string]>({
+    since: '1.0.0',
+    description: 'Add notices shown at the top of every page (e.g. an announcement of now); text translated for the locale given as the last argument.',
+  }),
+  adminNavigation: filter<Array<{ label: string; href: string }>, [Site, Viewer, string]>({
+    since: '1.0.0',
+    description: "Add items to the admin pages' menu (e.g. the subsites plugin's /admin/subsites); label translated for the locale given last.",
+  }),
   request: event<[RequestContext]>({
     since: '1.0.0',
     description: 'A request is about to be routed; site and viewer are known. For instrumentation, not for answering.',

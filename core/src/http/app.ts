@@ -11,6 +11,8 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE, problems } from './problem.js'
 import type { RouteTable } from './router.js'
 import { checkCsrf, NO_AUTH, type AuthInfo } from '../identity/authenticate.js'
 import { kernelSettings } from '../config/kernel-settings.js'
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../data/faults.js'
+import { METRICS_CONTENT_TYPE, type GaugeFamily, type Metrics } from './metrics.js'
 
 export interface AppDeps {
   log: Logger
@@ -27,6 +29,8 @@ export interface AppDeps {
   draining(): boolean
   /** Whether to trust X-Forwarded-* headers (behind a reverse proxy). */
   trustProxy?: boolean
+  /** Request counts and latencies; GET /metrics answers them with the gauges given. */
+  metrics?: { metrics: Metrics; gauges(): Promise<GaugeFamily[]> }
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
@@ -36,6 +40,7 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
   const { log, routes } = deps
   const routerMiddleware = routes.router.routes()
   const mounts = routes.mounts
+  const metrics = deps.metrics?.metrics.enabled ? deps.metrics : undefined
 
   // The request line's fields are the kernel's own strings and numbers, which no redaction path can match;
   // pino's wildcard paths (`*.password`) would still run a redactor on each of them, on every request.
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
       answerProblem(ctx, error, log, requestId)
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6
+    if (metrics) metrics.metrics.observe(ctx.site?.key ?? '', routeName(ctx), ctx.method, ctx.status, ms)
     requestLog.info(
       {
         reqId: requestId,
@@ -90,13 +96,32 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
   // Health answers on any host: load balancers probe by address.
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
+      ctx.state.route = 'kernel.healthz'
       ctx.body = { status: 'ok' }
       return
     }
+    if (ctx.path === '/metrics' && metrics) {
+      ctx.state.route = 'kernel.metrics'
+      if (!metrics.metrics.allowed(ctx)) {
+        throw problems.forbidden('Metrics are readable only from the networks PLEIN_METRICS_ALLOW names, or with the PLEIN_METRICS_TOKEN bearer token.', {
+          code: 'METRICS_FORBIDDEN',
+        })
+      }
+      ctx.set('Cache-Control', 'no-store')
+      ctx.type = METRICS_CONTENT_TYPE
+      ctx.body = metrics.metrics.render(await metrics.gauges())
+      return
+    }
     if (ctx.path === '/readyz') {
-      const ok = await deps.ready()
-      ctx.status = ok ? 200 : 503
-      ctx.body = ok ? { status: 'ok' } : { status: 'unavailable', detail: 'The database does not answer.' }
+      ctx.state.route = 'kernel.readyz'
+      ctx.set('Cache-Control', 'no-store')
+      if (!(await deps.ready())) {
+        throw problems.unavailable('Not ready: the database does not answer.', {
+          code: 'DATABASE_UNAVAILABLE',
+          headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
+        })
+      }
+      ctx.body = { status: 'ok' }
       return
     }
     return next()
@@ -121,6 +146,7 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
     if (mounts.length > 0) {
       for (const m of mounts) {
         if ((ctx.path === m.prefix || ctx.path.startsWith(m.prefix + '/')) && (m.pluginId === 'kernel' || site.isEnabled(m.pluginId))) {
+          ctx.state.route = `${m.pluginId}.mount`
           checkCsrf(ctx)
           return m.middleware(ctx, next)
         }
@@ -137,12 +163,12 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
 const policies = new WeakMap<Site, string>()
 
 /** No inline script anywhere; framing only by the origins given (none when empty). */
-function buildPolicy(ancestors: readonly string[]): string {
+function buildPolicy(ancestors: readonly string[], imageOrigins: readonly string[] = []): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${imageOrigins.map(o => ` ${o}`).join('')}`,
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
@@ -156,10 +182,18 @@ const DEFAULT_POLICY = buildPolicy([])
 function contentSecurityPolicy(site: Site): string {
   let policy = policies.get(site)
   if (!policy) {
-    policy = buildPolicy(kernelSettings(site).security?.frameAncestors ?? [])
+    // A theme's logo on another https origin: that origin (only) may serve images.
+    const logo = kernelSettings(site).theme?.logoUrl
+    const logoOrigin = logo && /^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\//.test(logo) ? [new URL(logo).origin] : []
+    policy = buildPolicy(kernelSettings(site).security?.frameAncestors ?? [], logoOrigin)
     policies.set(site, policy)
   }
   return policy
+}
+
+/** The metrics label of a request: its route's name, the kernel's own stand-ins, or "none" (no route matched). */
+function routeName(ctx: RequestContext): string {
+  return (ctx as { _matchedRouteName?: string })._matchedRouteName ?? (ctx.state.route as string | undefined) ?? 'none'
 }
 
 function notFound(ctx: RequestContext): HttpProblem {
@@ -172,6 +206,15 @@ function answerProblem(ctx: RequestContext, error: unknown, log: Logger, request
     problem = error
   } else if (isClientError(error)) {
     problem = new HttpProblem({ status: (error as any).status, detail: (error as Error).message })
+  } else if (isDatabaseUnavailable(error)) {
+    // Expected while the database restarts or fails over: a short line, no stack, and a 503 clients may retry.
+    log.warn({ reqId: requestId, method: ctx.method, path: ctx.path, cause: databaseCause(error) }, 'database unavailable')
+    problem = new HttpProblem({
+      status: 503,
+      detail: 'The database is not available right now. Try again in a few seconds.',
+      code: 'DATABASE_UNAVAILABLE',
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
+    })
   } else {
     const plugin = error instanceof HookTapError ? error.plugin : undefined
     log.error({ reqId: requestId, err: error, plugin, method: ctx.method, path: ctx.path }, 'request failed')
@@ -185,6 +228,12 @@ function answerProblem(ctx: RequestContext, error: unknown, log: Logger, request
   for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v)
   ctx.body = JSON.stringify(problem.toJSON(requestId))
   ctx.type = PROBLEM_CONTENT_TYPE
+}
+
+/** The driver's code and message of a database fault (never the query or its parameters). */
+function databaseCause(error: unknown): string {
+  const e = ((error as { driverError?: unknown })?.driverError ?? error) as { code?: unknown; message?: unknown }
+  return [e?.code, e?.message].filter(x => typeof x === 'string').join(': ')
 }
 
 function isClientError(error: unknown): boolean {

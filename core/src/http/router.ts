@@ -29,7 +29,7 @@ export interface RouteSpec {
   query?: JsonSchema
   /** JSON Schema of the path parameters. */
   params?: JsonSchema
-  /** Largest JSON body accepted, in bytes (default 1 MiB). */
+  /** Largest JSON body accepted, in bytes (default 1 MiB); with `form`, the largest form (default 256 KiB). */
   bodyLimit?: number
   /** Answers by status code; 400 and other problem answers are added to the document for you. */
   responses?: Record<number, ResponseSpec>
@@ -42,7 +42,11 @@ export interface RouteSpec {
    * strings. A cookie session's form must carry the `_csrf` field (removed before validation).
    */
   form?: JsonSchema
-  /** `false` for routes that act on no session's authority (sign-in, registration): no CSRF check. */
+  /**
+   * `false` for routes that act on no session's authority (sign-in, registration): no CSRF check. Also for
+   * routes that stream their own body (multipart uploads): they call `checkCsrf(c, field)` themselves before
+   * they act.
+   */
   csrf?: false
 }
 
@@ -127,7 +131,7 @@ export class RouteTable {
       if (spec.auth && !ctx.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
       let form: Record<string, unknown> | undefined
       if (formValidator) {
-        form = await readFormBody(ctx)
+        form = await readFormBody(ctx, spec.bodyLimit)
         const token = typeof form._csrf === 'string' ? form._csrf : undefined
         delete form._csrf
         if (spec.csrf !== false) checkCsrf(ctx, token)

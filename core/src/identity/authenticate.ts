@@ -23,7 +23,7 @@ export function baseViewer(site: Site, account: Account, role: 'admin' | 'member
   const member = isAdmin || role !== null || openTo(site, account)
   const tokens = new Set([PUBLIC_TOKEN, LOGGED_IN_TOKEN, userToken(account.id)])
   if (member) tokens.add(siteToken(site.id))
-  return { user: { id: account.id, name: account.name, email: account.email }, tokens, isAdmin }
+  return { user: { id: account.id, name: account.name, email: account.email, locale: account.locale ?? null }, tokens, isAdmin }
 }
 
 /** Whether a site's open membership takes this account (its verified e-mail domain may be required). */

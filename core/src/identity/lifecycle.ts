@@ -78,6 +78,7 @@ export class AccountLifecycle {
         email: account.email,
         name: account.name,
         emailVerified: account.emailVerified,
+        locale: account.locale ?? null,
         createdAt: account.createdAt,
       })},"siteRoles":${JSON.stringify(memberships)},"apiTokens":${JSON.stringify(tokens)},"sessions":${JSON.stringify(sessions)},"plugins":${JSON.stringify(plugins)},"content":[`,
     )

@@ -4,10 +4,10 @@ import { PassThrough } from 'node:stream'
 import type { Viewer } from '../access/viewer.js'
 import { kernelSettings } from '../config/kernel-settings.js'
 import type { RequestContext, RouteContext } from '../http/context.js'
-import { escapeHtml } from '../http/form.js'
 import { cursorColumn, cursorTime, decodeCursor, pageQueryProperties, toPage } from '../http/paging.js'
 import { problems } from '../http/problem.js'
 import type { PluginRouter } from '../http/router.js'
+import type { AuditLog } from '../services/audit.js'
 import { SESSION_COOKIE } from './authenticate.js'
 import type { Account } from './hooks.js'
 import { MIN_PASSWORD, type IdentityService } from './service.js'
@@ -31,6 +31,9 @@ export function userJson(account: Pick<Account, 'id' | 'name' | 'email'>, viewer
   return own || viewer.isAdmin ? { id: account.id, name: account.name, email: account.email } : { id: account.id, name: account.name }
 }
 
+/** Your own account as the profile endpoints answer it. */
+export const profileJson = (a: Account) => ({ id: a.id, name: a.name, email: a.email, locale: a.locale === 'nl' || a.locale === 'en' ? a.locale : null })
+
 const requireUser = (ctx: RequestContext) => {
   if (!ctx.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
   return ctx.viewer.user
@@ -41,9 +44,9 @@ const requireAdmin = (ctx: RequestContext) => {
   if (!ctx.viewer.isAdmin) throw problems.forbidden('Only administrators of this site may do this.', { code: 'NOT_ADMIN' })
 }
 
-const origin = (ctx: RequestContext) => ctx.site.publicUrl?.replace(/\/$/, '') ?? `${ctx.protocol}://${ctx.host}`
+export const origin = (ctx: RequestContext) => ctx.site.publicUrl?.replace(/\/$/, '') ?? `${ctx.protocol}://${ctx.host}`
 
-export function identityRoutes(router: PluginRouter, identity: IdentityService, lifecycle: AccountLifecycle): void {
+export function identityRoutes(router: PluginRouter, identity: IdentityService, lifecycle: AccountLifecycle, audit?: AuditLog): void {
   router.post<{ email: string; password: string; name: string }>(
     'auth.register',
     '/api/v1/auth/register',
@@ -229,37 +232,43 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
     },
   )
 
-  // The links in the mails open these pages; the action is a POST, so a mail scanner following links changes nothing.
-  const page = (ctx: RequestContext, title: string, body: string) => {
-    ctx.type = 'text/html; charset=utf-8'
-    ctx.body = `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${escapeHtml(ctx.site.name)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
-  }
-  const tokenQuery = { type: 'object', properties: { token: { type: 'string', maxLength: 2000 } }, required: ['token'] }
-  router.get<unknown, { token: string }>('auth.verifyEmail.page', '/auth/verify-email', { hidden: true, query: tokenQuery }, ctx =>
-    page(
-      ctx,
-      'E-mailadres bevestigen',
-      `<form method="post" action="/auth/verify-email"><input type="hidden" name="token" value="${escapeHtml(ctx.input.query.token)}"><button type="submit">Bevestig mijn e-mailadres / Confirm my address</button></form>`,
-    ),
-  )
-  router.post<{ token: string }>('auth.verifyEmail.form', '/auth/verify-email', { hidden: true, csrf: false, form: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 2000 } } } }, async ctx => {
-    await identity.verifyEmail(ctx.input.body.token)
-    page(ctx, 'E-mailadres bevestigd', '<p>Je e-mailadres is bevestigd. Je kunt nu inloggen. / Your address is confirmed; you can sign in now.</p>')
+  // The links in the mails open pages in views/account.tsx (a form that POSTs, so a mail scanner changes nothing).
+
+  // ---- your own account ----
+
+  const profileSchema = { type: 'object', required: ['id', 'name', 'email', 'locale'], properties: { ...userSchema.properties, locale: { type: ['string', 'null'], enum: ['nl', 'en', null] } } }
+
+  router.get('users.me.get', '/api/v1/users/me', { summary: 'Your profile: name, e-mail address and chosen language.', auth: true, responses: { 200: { description: 'You.', schema: profileSchema } } }, async ctx => {
+    const user = requireUser(ctx)
+    const account = (await identity.accountsByIds([user.id])).get(user.id)!
+    return profileJson(account)
   })
-  router.get<unknown, { token: string }>('auth.passwordReset.page', '/auth/reset-password', { hidden: true, query: tokenQuery }, ctx =>
-    page(
-      ctx,
-      'Nieuw wachtwoord',
-      `<form method="post" action="/auth/reset-password"><input type="hidden" name="token" value="${escapeHtml(ctx.input.query.token)}"><label for="password">Nieuw wachtwoord (minstens ${MIN_PASSWORD} tekens)</label> <input id="password" name="password" type="password" autocomplete="new-password" minlength="${MIN_PASSWORD}" required> <button type="submit">Opslaan / Save</button></form>`,
-    ),
+
+  router.patch<{ name?: string; locale?: 'nl' | 'en' | null }>(
+    'users.me.update',
+    '/api/v1/users/me',
+    {
+      summary: 'Change your name or language (nl, en, or null for the browser\'s choice).',
+      auth: true,
+      body: { type: 'object', properties: { name, locale: { type: ['string', 'null'], enum: ['nl', 'en', null] } } },
+      responses: { 200: { description: 'Your profile as it is now.', schema: profileSchema } },
+    },
+    async ctx => profileJson(await identity.updateProfile(requireUser(ctx).id, ctx.input.body)),
   )
-  router.post<{ token: string; password: string }>(
-    'auth.passwordReset.form',
-    '/auth/reset-password',
-    { hidden: true, csrf: false, form: { type: 'object', required: ['token', 'password'], properties: { token: { type: 'string', maxLength: 2000 }, password } } },
+
+  router.put<{ currentPassword: string; password: string }>(
+    'auth.password.change',
+    '/api/v1/auth/password',
+    {
+      summary: 'Choose a new password, confirming the current one (limited like sign-ins); your other sessions end.',
+      auth: true,
+      body: { type: 'object', required: ['currentPassword', 'password'], properties: { currentPassword: { type: 'string', maxLength: 1000 }, password } },
+      responses: { 204: { description: 'The password is changed.' }, 429: { description: 'Too many wrong passwords; see Retry-After.' } },
+    },
     async ctx => {
-      await identity.resetPassword(ctx.input.body.token, ctx.input.body.password)
-      page(ctx, 'Wachtwoord gewijzigd', '<p>Je wachtwoord is gewijzigd. Log opnieuw in. / Your password is changed; sign in again.</p>')
+      const user = requireUser(ctx)
+      await identity.changePassword(ctx.site, user, ctx.input.body, ctx.ip, ctx.auth.kind === 'session' ? ctx.auth.sessionHash : undefined)
+      ctx.status = 204
     },
   )
 
@@ -299,6 +308,7 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
     async ctx => {
       requireAdmin(ctx)
       await identity.approve(ctx.site, ctx.input.params.userId)
+      await audit?.record(ctx.site, { actorId: ctx.viewer.user!.id, action: 'member.approved', target: ctx.input.params.userId })
       return { status: 'member' }
     },
   )
@@ -316,6 +326,7 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
       const user = requireUser(ctx)
       if (user.id !== ctx.input.params.userId) requireAdmin(ctx)
       await identity.removeMember(ctx.site, ctx.input.params.userId)
+      await audit?.record(ctx.site, { actorId: user.id, action: user.id === ctx.input.params.userId ? 'member.left' : 'member.removed', target: ctx.input.params.userId })
       ctx.status = 204
     },
   )
@@ -347,7 +358,8 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
     },
     async ctx => {
       requireAdmin(ctx)
-      await identity.setRole(ctx.site, ctx.input.params.userId, ctx.input.body.role)
+      const changed = await identity.setRole(ctx.site, ctx.input.params.userId, ctx.input.body.role)
+      if (changed) await audit?.record(ctx.site, { actorId: ctx.viewer.user!.id, ...roleAudit(ctx.input.params.userId, changed) })
       return { userId: ctx.input.params.userId, role: ctx.input.body.role }
     },
   )
@@ -374,6 +386,12 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
     ctx.status = 204
   })
 }
+
+/** The audit entry of a role change: granting admin, or taking it back. */
+export const roleAudit = (accountId: string, change: { from: string | null; to: string }) =>
+  change.to === 'admin'
+    ? { action: 'role.granted', target: accountId, detail: { role: 'admin', from: change.from } }
+    : { action: 'role.revoked', target: accountId, detail: { role: change.from ?? 'none', to: change.to } }
 
 async function membersPage(identity: IdentityService, ctx: RouteContext<unknown, { limit: number; cursor?: string; role?: string; status?: string }>) {
   const { limit, cursor: raw, role, status } = ctx.input.query

@@ -18,6 +18,7 @@ export interface AccountRow {
   name: string
   password_hash: string
   email_verified_at: Date | null
+  locale: string | null
   created_at: Date
 }
 
@@ -159,6 +160,54 @@ export class IdentityService {
     return new Map(rows.map(r => [r.id, toAccount(r)]))
   }
 
+  /** What a person may change of their own account: the name others see, and the language of pages and mail (null: the browser's). */
+  async updateProfile(accountId: string, input: { name?: string; locale?: 'nl' | 'en' | null }): Promise<Account> {
+    // UPDATE … RETURNING answers [rows, count].
+    const [rows] = (await this.db.query(
+      `UPDATE kernel_account SET name = coalesce($2, name), locale = CASE WHEN $3::boolean THEN $4 ELSE locale END, updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [accountId, input.name?.trim() ?? null, input.locale !== undefined, input.locale ?? null],
+    )) as unknown as [AccountRow[], number]
+    if (!rows[0]) throw problems.notFound('No such account.', { code: 'USER_NOT_FOUND' })
+    return toAccount(rows[0])
+  }
+
+  /**
+   * Checks a signed-in person's password before something that cannot be undone (a new password, deleting the
+   * account), counted against the same limits as signing in. A wrong password is a 400 naming `field`.
+   */
+  async confirmPassword(site: Site, account: Pick<Account, 'id' | 'email'>, password: string, ip: string, field = 'password'): Promise<void> {
+    const settings = kernelSettings(site)
+    const accountKey = `login:account:${account.email.trim().toLowerCase()}`
+    const ipKey = `login:ip:${ip}`
+    await this.limited(accountKey, settings.rateLimits.loginPerAccount, 'failed sign-ins for this account')
+    await this.limited(ipKey, settings.rateLimits.loginPerIp, 'failed sign-ins from your address')
+    const rows: Array<Pick<AccountRow, 'password_hash'>> = await this.db.query('SELECT password_hash FROM kernel_account WHERE id = $1', [account.id])
+    const stored = rows[0]?.password_hash
+    const usable = stored !== undefined && hasPassword(stored)
+    const ok = (await verifyPassword(password, usable ? stored : await dummyHash(this.deps.hashing))) && usable
+    if (!ok) {
+      throw new HttpProblem({
+        status: 400,
+        detail: 'The password is wrong.',
+        code: 'PASSWORD_WRONG',
+        errors: [{ in: 'body', location: { pointer: `/${field}` }, detail: 'is not your current password', code: 'password' }],
+      })
+    }
+    await this.deps.limiter.reset(accountKey)
+    await this.deps.limiter.undo(ipKey)
+  }
+
+  /** A new password after the current one is confirmed; every other session of the account ends. */
+  async changePassword(site: Site, account: Pick<Account, 'id' | 'email'>, input: { currentPassword: string; password: string }, ip: string, keepSessionHash?: string): Promise<void> {
+    await this.confirmPassword(site, account, input.currentPassword, ip, 'currentPassword')
+    const hash = await hashPassword(input.password, this.deps.hashing)
+    await this.db.transaction(async m => {
+      await m.query('UPDATE kernel_account SET password_hash = $2, updated_at = now() WHERE id = $1', [account.id, hash])
+      await m.query('DELETE FROM kernel_session WHERE account_id = $1 AND id_hash IS DISTINCT FROM $2', [account.id, keepSessionHash ?? null])
+    })
+  }
+
   // ---- sessions ----
 
   /** Checks the password (rate-limited per account and per address) and makes a new session. */
@@ -195,7 +244,7 @@ export class IdentityService {
     if (sessionId.length < 20 || sessionId.length > 100) return undefined
     const hash = sha256(sessionId)
     const rows = await this.db.query(
-      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, s.csrf_token, CASE WHEN m.status = 'member' THEN m.role END AS role,
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, a.locale, s.csrf_token, CASE WHEN m.status = 'member' THEN m.role END AS role,
               s.last_seen_at < now() - interval '1 minute' AS stale
          FROM kernel_session s
          JOIN kernel_account a ON a.id = s.account_id
@@ -243,7 +292,7 @@ export class IdentityService {
     if (!token.startsWith('plein_') || token.length > 100) return undefined
     const hash = sha256(token)
     const rows = await this.db.query(
-      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, t.id AS token_id, CASE WHEN m.status = 'member' THEN m.role END AS role,
+      `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, a.locale, t.id AS token_id, CASE WHEN m.status = 'member' THEN m.role END AS role,
               (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
          FROM kernel_api_token t
          JOIN kernel_account a ON a.id = t.account_id
@@ -408,8 +457,9 @@ export class IdentityService {
     })
   }
 
-  async setRole(site: Site, accountId: string, role: 'admin' | 'member'): Promise<void> {
-    await this.db.transaction(async m => {
+  /** Sets an account's role; answers the change (undefined when the role was already this one). */
+  async setRole(site: Site, accountId: string, role: 'admin' | 'member'): Promise<{ from: 'admin' | 'member' | null; to: 'admin' | 'member' } | undefined> {
+    return this.db.transaction(async m => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`site-roles:${site.id}`])
       const account = (await m.query('SELECT id, email FROM kernel_account WHERE id = $1', [accountId]))[0]
       if (!account) throw problems.notFound('No account with this id.', { code: 'USER_NOT_FOUND' })
@@ -425,11 +475,14 @@ export class IdentityService {
           throw problems.conflict('A site always keeps an administrator: make someone else administrator first.', { code: 'LAST_ADMIN' })
         }
       }
+      const before = (await m.query('SELECT role, status FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, accountId]))[0]
       await m.query(
         `INSERT INTO kernel_site_member (site_id, account_id, role, status) VALUES ($1, $2, $3, 'member')
          ON CONFLICT (site_id, account_id) DO UPDATE SET role = EXCLUDED.role, status = 'member'`,
         [site.id, accountId, role],
       )
+      const from: 'admin' | 'member' | null = before && before.status === 'member' ? before.role : null
+      return from === role ? undefined : { from, to: role }
     })
   }
 }

@@ -9,6 +9,7 @@ import { loadSiteConfig, validateSiteConfig, type SiteConfig } from '../config/s
 import { Database } from '../data/database.js'
 import { kernelMigrations } from '../data/kernel-migrations.js'
 import { MigrationError, runMigrations, type MigrationProgress } from '../data/migrate.js'
+import { runSeed, type SeedOptions, type SeedReport } from '../data/seed.js'
 import type { HookSetDefinition } from '../hooks/define.js'
 import { accessHooks, entityHooks, kernelHooks } from '../hooks/kernel-hooks.js'
 import { KERNEL_ID, type HookScope } from '../hooks/live.js'
@@ -41,13 +42,21 @@ import { SiteDirectory } from '../tenancy/sites.js'
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
 import { JobRunner } from '../services/jobs.js'
 import { LocalBlobStore } from '../services/storage.js'
+import { parseS3Url, S3BlobStore } from '../services/storage-s3.js'
 import { systemClock, type Clock } from '../services/clock.js'
 import { buildStylesheet, type Stylesheet } from '../views/assets.js'
+import { buildThemeStylesheet } from '../views/themes.js'
+import { kernelSettings } from '../config/kernel-settings.js'
 import { Catalogue, kernelMessages, negotiate, type Locale, type Messages } from '../views/i18n.js'
 import { registerKernelViews } from '../views/layout.js'
 import { registerKernelPages, type PageRenderer } from '../views/pages.js'
+import { registerAccountPages } from '../views/account.js'
 import { makeUI, renderPage, ViewRegistry, type View } from '../views/registry.js'
 import { jobRoutes } from './job-routes.js'
+import { auditRoutes } from './audit-routes.js'
+import { KernelAuditLog, type AuditLog } from '../services/audit.js'
+import { registerAdminPages } from '../views/admin.js'
+import { Metrics, type GaugeFamily, type MetricsOptions } from '../http/metrics.js'
 
 export const KERNEL_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
@@ -77,6 +86,8 @@ export interface KernelOptions {
   smtpUrl?: string
   /** Sender of the site's mail (PLEIN_MAIL_FROM). */
   mailFrom?: string
+  /** s3://bucket/prefix?endpoint=… (PLEIN_STORAGE_URL): blobs in an S3-compatible store; unset: `<dataDir>/blobs/<plugin>`. */
+  storageUrl?: string
   /** Password hashing cost: 'standard' (default); 'fast' only for test kernels. */
   passwordHashing?: HashingProfile
   /** How often this process looks for due jobs (default 500 ms). */
@@ -85,6 +96,13 @@ export interface KernelOptions {
   runJobs?: boolean
   /** The clock scheduled publishing and expiry read (tests pass a ManualClock). */
   clock?: Clock
+  /** GET /metrics: who may read it (default: loopback only), or off. */
+  metrics?: MetricsOptions
+  /** Server connections (PLEIN_DB_POOL_SIZE, default 10) and how long to wait for one (PLEIN_DB_CONNECT_TIMEOUT_MS, 3000). */
+  poolSize?: number
+  connectTimeoutMs?: number
+  /** statement_timeout of server connections (PLEIN_DB_STATEMENT_TIMEOUT_MS, default 30000; 0 for none). */
+  statementTimeoutMs?: number
 }
 
 export interface PluginPlanEntry {
@@ -141,14 +159,17 @@ export class Kernel {
   readonly lifecycle: AccountLifecycle
   readonly content: ContentService
   readonly sites: SiteDirectory
+  readonly audit: AuditLog
   readonly jobs: JobRunner
   readonly clock: Clock
   readonly views = new ViewRegistry()
   readonly catalogue = new Catalogue()
   private stylesheetCache?: Stylesheet
+  private readonly themeCache = new Map<string, Stylesheet>()
   private mailService?: MailService
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
+  private metricsRegistry?: Metrics
 
   private constructor(readonly options: KernelOptions, readonly config: SiteConfig) {
     this.log = options.log ?? createLogger()
@@ -163,6 +184,7 @@ export class Kernel {
     this.plan = { kernelVersion: KERNEL_VERSION, plugins: [], disabled: [], deprecated: this.hooks.deprecatedUses, routes: 0, registerMs: 0 }
     const db = () => this.db
     this.limiter = new RateLimiter(db)
+    this.audit = new KernelAuditLog(db)
     this.clock = options.clock ?? systemClock
     this.access = new AccessService(db, this.clock)
     this.identity = new IdentityService({
@@ -224,22 +246,37 @@ export class Kernel {
     return this.stylesheetCache
   }
 
+  /** A site's theme stylesheet (its token set, colour and logo), built once per distinct theme setting. */
+  themeStylesheet(site: Site): Stylesheet {
+    const setting = kernelSettings(site).theme
+    const key = JSON.stringify(setting ?? {})
+    let css = this.themeCache.get(key)
+    if (!css) {
+      css = buildThemeStylesheet(setting)
+      if (this.themeCache.size > 1000) this.themeCache.clear()
+      this.themeCache.set(key, css)
+    }
+    return css
+  }
+
   /** Renders pages through the views registry in the viewer's language. */
   readonly pages: PageRenderer = {
     page: async (c, options) => {
       const locale = this.locale(c)
       const nav = this.hooksOf(kernelHooks).navigation
       const items = nav.isUsed ? await nav.call(c.site, [], c.site, c.viewer, locale) : []
+      const notices = this.hooksOf(kernelHooks).banners
+      const banners = notices.isUsed ? await notices.call(c.site, [], c.site, c.viewer, locale) : []
       c.type = 'text/html; charset=utf-8'
       c.status = options.status ?? 200
       c.set('Cache-Control', 'private, no-cache')
-      c.body = renderPage(makeUI(this.views, this.catalogue, c, locale, items), options, this.stylesheet.path)
+      c.body = renderPage(makeUI(this.views, this.catalogue, c, locale, items, banners), options, this.stylesheet.path, this.themeStylesheet(c.site).path)
     },
     t: (c, key, vars) => this.catalogue.t(this.locale(c), key, vars),
   }
 
   private locale(c: RequestContext): Locale {
-    return negotiate((c.viewer.user as { locale?: string } | null)?.locale, c.get('accept-language'))
+    return negotiate((c.viewer.user as { locale?: string } | null)?.locale, c.get('accept-language'), kernelSettings(c.site).language)
   }
 
   /** A site by id: the root, or one a plugin knows (subsites). */
@@ -293,6 +330,12 @@ export class Kernel {
   get rootSite(): Site {
     if (!this.root) throw new Error('The root site is known from start() on.')
     return this.root
+  }
+
+  /** Writes seed data (`plein seed`): accounts, then each running plugin's seeder in boot order. */
+  async seed(options: SeedOptions = {}): Promise<SeedReport> {
+    const running = this.plugins.filter(p => !this.disabled.has(p.loaded.id))
+    return runSeed(this.db, this.rootSite, running.map(p => ({ id: p.loaded.id, seeder: p.loaded.definition.seed })), options)
   }
 
   /** Ids of the plugins that run, in boot order. */
@@ -441,6 +484,10 @@ export class Kernel {
         embeddedDir: this.options.embeddedDir ?? path.join(this.dataDir, 'pgdata'),
         embeddedSnapshot: this.options.embeddedSnapshot,
         entities: this.plugins.flatMap(p => p.loaded.definition.entities ?? []),
+        poolSize: this.options.poolSize,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        statementTimeoutMs: this.options.statementTimeoutMs,
+        onPoolError: error => this.log.warn({ err: error }, 'database connection lost (the pool opens a new one when needed)'),
       })
     } catch (error) {
       this.phase = 'stopped'
@@ -551,6 +598,7 @@ export class Kernel {
       ready: () => this.db.ping(),
       draining: () => this.isDraining,
       trustProxy: this.options.trustProxy,
+      metrics: { metrics: this.metrics, gauges: () => this.gauges() },
     })
     const server = createServer(app.callback())
     this.server = server
@@ -572,6 +620,44 @@ export class Kernel {
       plugins: this.pluginIds.map(id => ({ id, version: this.pluginVersion(id)! })),
     })
     return address
+  }
+
+  /** Request counts and latencies of this process (GET /metrics). */
+  get metrics(): Metrics {
+    this.metricsRegistry ??= new Metrics(this.options.metrics)
+    return this.metricsRegistry
+  }
+
+  /** The gauges read at each scrape: database pool, job queue, database reachability. */
+  private async gauges(): Promise<GaugeFamily[]> {
+    const families: GaugeFamily[] = []
+    const pool = this.database?.poolStats()
+    if (pool) {
+      families.push(
+        { name: 'plein_db_pool_connections', help: 'Database connections of this process by state.', samples: [
+          { labels: { state: 'total' }, value: pool.total },
+          { labels: { state: 'idle' }, value: pool.idle },
+          { labels: { state: 'max' }, value: pool.max },
+        ] },
+        { name: 'plein_db_pool_waiting', help: 'Requests waiting for a database connection.', samples: [{ value: pool.waiting }] },
+      )
+    }
+    const up = (await this.database?.ping()) ?? false
+    families.push({ name: 'plein_db_up', help: '1 when the database answers within a second.', samples: [{ value: up ? 1 : 0 }] })
+    if (up) {
+      try {
+        const [row] = await this.db.query<{ queued: string; due: string }>(
+          `SELECT count(*) AS queued, count(*) FILTER (WHERE run_at <= now()) AS due FROM kernel_job WHERE status = 'queued'`,
+        )
+        families.push({ name: 'plein_jobs_queued', help: 'Jobs waiting in the queue (all processes), and those already due.', samples: [
+          { labels: { state: 'queued' }, value: Number(row?.queued ?? 0) },
+          { labels: { state: 'due' }, value: Number(row?.due ?? 0) },
+        ] })
+      } catch (error) {
+        this.log.warn({ err: error }, 'metrics: counting queued jobs failed')
+      }
+    }
+    return families
   }
 
   get address(): AddressInfo | undefined {
@@ -672,14 +758,16 @@ export class Kernel {
     }
     router.get('kernel.openapi.v1', '/api/v1/openapi.json', { hidden: true }, openapi)
     router.get('kernel.openapi', '/api/openapi.json', { hidden: true }, openapi)
-    identityRoutes(router, this.identity, this.lifecycle)
+    identityRoutes(router, this.identity, this.lifecycle, this.audit)
     contentRoutes(router, this.content)
     this.catalogue.add('nl', kernelMessages.nl)
     this.catalogue.add('en', kernelMessages.en)
     registerKernelViews(this.views)
     registerKernelPages(this.views, router, this.pages, this.content, this.identity)
-    router.get('assets.css', '/assets/:file', { hidden: true, params: { type: 'object', properties: { file: { type: 'string', pattern: '^plein-[0-9a-f]{16}\\.css$' } } } }, c => {
-      const css = this.stylesheet
+    registerAccountPages(this.views, this.catalogue, router, this.pages, this.identity, this.lifecycle)
+    router.get('assets.css', '/assets/:file', { hidden: true, params: { type: 'object', properties: { file: { type: 'string', pattern: '^(plein|theme)-[0-9a-f]{16}\\.css$' } } } }, c => {
+      // The shared bundle, or this site's theme (each site asks on its own host, so the theme is the one it uses).
+      const css = c.input.params.file.startsWith('theme-') ? this.themeStylesheet(c.site) : this.stylesheet
       if (c.path !== css.path) {
         // An old hash after an upgrade: send the current file rather than a broken page.
         c.redirect(css.path)
@@ -697,6 +785,8 @@ export class Kernel {
       }
     })
     jobRoutes(router, this.jobs)
+    auditRoutes(router, this.audit)
+    registerAdminPages({ views: this.views, router, pages: this.pages, identity: this.identity, audit: this.audit, sites: this.sites, catalogue: this.catalogue, hooks: this.hooksOf(kernelHooks) })
   }
 
   private makeContext(plugin: LoadedPlugin): PluginContext {
@@ -793,7 +883,7 @@ export class Kernel {
       jobs: this.jobs.apiFor(id, () => kernel.phase === 'registering'),
       signing: createSigning(this.secret, id),
       keys: createKeyDerivation(this.secret, id),
-      storage: new LocalBlobStore(path.join(this.dataDir, 'blobs', id)),
+      storage: this.options.storageUrl ? new S3BlobStore(parseS3Url(this.options.storageUrl), id) : new LocalBlobStore(path.join(this.dataDir, 'blobs', id)),
       clock: this.clock,
       views: Object.freeze({
         define: (name: string, view: View<any>) => {
@@ -813,6 +903,7 @@ export class Kernel {
       get changes() {
         return kernel.changes
       },
+      audit: this.audit,
       content: Object.freeze<PluginContent>({
         kind(definition) {
           registering('registering a content kind')
@@ -863,7 +954,9 @@ export class Kernel {
     await this.hooksOf(kernelHooks).stopping.call(null)
     await this.shutdownPlugins()
     await this.changeBus?.close()
+    this.mailService?.close?.()
     await this.database?.close()
+    this.metricsRegistry?.close()
     this.phase = 'stopped'
     this.log.info('stopped')
   }

@@ -17,7 +17,8 @@ import type { JobsApi } from '../services/jobs.js'
 import type { KeyDerivation, Signing } from '../identity/signing.js'
 import type { BlobStore } from '../services/storage.js'
 import type { Clock } from '../services/clock.js'
-import type { View } from '../views/registry.js'
+import type { AuditLog } from '../services/audit.js'
+import type { PageOptions, View } from '../views/registry.js'
 import type { Locale, Messages } from '../views/i18n.js'
 import type { RequestContext } from '../http/context.js'
 import type { PluginRouter } from '../http/router.js'
@@ -131,6 +132,8 @@ export interface PluginContext {
   readonly sites: SiteDirectory
   /** Content items: register a kind (in register), create/update/delete with hooks, serialize, page. */
   readonly content: PluginContent
+  /** The site's audit log: record administrative changes (who, what, on what), read them newest first. */
+  readonly audit: AuditLog
 }
 
 export interface PluginViews {
@@ -139,7 +142,7 @@ export interface PluginViews {
   /** Replace any view, everywhere or only on some sites (by key: 'root' or a subsite's host) (in register). */
   override(name: string, view: View<any>, options?: { sites?: readonly string[] }): void
   /** Answer with a full HTML page: the layout around the named view. */
-  page(c: RequestContext, options: { title: string; view: string; props?: Record<string, unknown>; status?: number }): Promise<void>
+  page(c: RequestContext, options: PageOptions): Promise<void>
 }
 
 export interface PluginI18n {

@@ -1,4 +1,5 @@
 // definePlugin: the one shape every plugin has, bundled or third-party.
+import type { PluginSeeder } from '../data/seed.js'
 import type { HookSetDefinition } from '../hooks/define.js'
 import type { JsonSchema } from '../validation/ajv.js'
 import type { PluginContext } from './context.js'
@@ -41,6 +42,8 @@ export interface PluginManifest {
   start?(ctx: PluginContext): Promise<void> | void
   /** Async clean-up at shutdown, in reverse order. */
   stop?(ctx: PluginContext): Promise<void> | void
+  /** Bulk generator of this plugin's rows for `plein seed` (test and benchmark data at scale). */
+  seed?: PluginSeeder
 }
 
 export const PLUGIN_BRAND: unique symbol = Symbol.for('plein.plugin')

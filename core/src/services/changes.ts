@@ -7,6 +7,15 @@ import type { Logger } from 'pino'
 
 export type ChangeListener = (message: unknown) => void
 
+/**
+ * What every listener of every topic gets after this process lost its link to the others (the database went
+ * away) and got it back: notices sent meanwhile are lost, so drop everything cached from that topic.
+ */
+export const RESYNC = Object.freeze({ resync: true as const })
+
+/** True for the RESYNC message. */
+export const isResync = (message: unknown): boolean => (message as { resync?: unknown } | null)?.resync === true
+
 export interface ChangeBus {
   /** Tells every process (this one at once, the others through the database). */
   publish(topic: string, message: unknown): Promise<void>
@@ -28,6 +37,10 @@ class LocalListeners {
     set.add(listener)
     this.topics.set(topic, set)
     return () => set.delete(listener)
+  }
+
+  deliverAll(message: unknown): void {
+    for (const topic of this.topics.keys()) this.deliver(topic, message)
   }
 
   deliver(topic: string, message: unknown): void {
@@ -60,6 +73,7 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
   let closed = false
   let retry: NodeJS.Timeout | undefined
   let delay = 250
+  let lost = false
 
   const connect = async (): Promise<void> => {
     if (closed) return
@@ -68,6 +82,7 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
       log.warn({ err: error }, 'change notices: connection lost; reconnecting')
       c.end().catch(() => undefined)
       if (client === c) client = undefined
+      lost = true
       schedule()
     })
     c.on('notification', n => {
@@ -84,8 +99,14 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
       await c.query(`LISTEN ${CHANNEL}`)
       client = c
       delay = 250
+      if (lost) {
+        lost = false
+        log.info('change notices: listening again; caches start afresh')
+        local.deliverAll(RESYNC)
+      }
     } catch (error) {
       log.warn({ err: error }, 'change notices: cannot listen; retrying')
+      lost = true
       c.end().catch(() => undefined)
       schedule()
     }

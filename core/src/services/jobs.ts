@@ -89,6 +89,8 @@ export class JobRunner {
   /** The poller's round in progress, if any (drain and stop wait for the jobs it claims). */
   private polling?: Promise<number>
   private stopped = true
+  /** A job finished while a poll was in progress: poll again as soon as it ends. */
+  private woken = false
   private readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
   constructor(
@@ -146,19 +148,34 @@ export class JobRunner {
     this.tick()
   }
 
-  private tick(): void {
+  private tick(delayMs = this.pollMs): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
+      this.woken = false
       const round = this.poll()
       this.polling = round
       round
         .catch(error => this.log.warn({ err: error }, 'job poll failed; trying again'))
         .finally(() => {
           if (this.polling === round) this.polling = undefined
-          this.tick()
+          this.tick(this.woken ? 0 : this.pollMs)
         })
-    }, this.pollMs)
+    }, delayMs)
     this.timer.unref()
+  }
+
+  /**
+   * A job finished, so a slot is free: look for the next job now rather than at the next tick. Without this
+   * a busy queue drains at `concurrency` jobs per poll interval (4 a second), whatever the jobs cost.
+   */
+  private wake(): void {
+    if (this.stopped) return
+    if (this.polling) {
+      this.woken = true
+      return
+    }
+    clearTimeout(this.timer)
+    this.tick(0)
   }
 
   /** One round: due schedules become jobs, stale jobs go back to the queue, free slots claim due jobs. */
@@ -195,6 +212,7 @@ export class JobRunner {
         const run = this.run(def, row).finally(() => {
           this.running.set(name, (this.running.get(name) ?? 1) - 1)
           this.inFlight.delete(run)
+          this.wake()
         })
         this.inFlight.add(run)
       }

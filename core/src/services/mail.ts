@@ -19,6 +19,8 @@ export interface MailService {
   send(message: MailMessage): Promise<void>
   /** Where mail goes: an smtp URL without its password, or the folder of .eml files. */
   readonly destination: string
+  /** Closes pooled connections to the mail server (the kernel calls it when it stops). */
+  close?(): void
 }
 
 export interface MailOptions {
@@ -38,6 +40,9 @@ export function createMailService(options: MailOptions): MailService {
       secure: url.protocol === 'smtps:',
       auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
       ignoreTLS: url.searchParams.get('tls') === 'off',
+      // Reuse connections: one SMTP handshake per message made a digest run of 10,000 mails crawl.
+      pool: true,
+      maxConnections: 4,
     })
     const shown = `${url.protocol}//${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 25)}`
     return {
@@ -46,6 +51,7 @@ export function createMailService(options: MailOptions): MailService {
         await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers })
         options.log.info({ to: redactAddress(message.to), subject: message.subject }, 'mail sent')
       },
+      close: () => transport.close(),
     }
   }
   const folder = path.join(options.dataDir, 'mail')

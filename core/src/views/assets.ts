@@ -32,6 +32,27 @@ body { margin: 0; }
 .utrecht-textarea { display: block; }
 .plein-field-error { color: #a00; }
 .plein-reply { margin-inline-start: 2rem; }
+.plein-tabs { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin-block: 0 1.5rem; }
+.plein-section { margin-block-start: 2rem; }
+.plein-secret { max-inline-size: 100%; inline-size: 44rem; font-family: monospace; }
+.plein-brand { display: inline-flex; align-items: center; gap: 0.5rem; }
+.plein-logo { block-size: 2.5rem; inline-size: auto; }
+.plein-table { border-collapse: collapse; inline-size: 100%; }
+.plein-table th, .plein-table td { text-align: start; padding: 0.5rem; border-block-end: 1px solid #e0e0e0; vertical-align: top; }
+.plein-actions { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; list-style: none; padding: 0; margin: 0; }
+.plein-subnav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: 0 0 1.5rem; }
+.plein-fieldset { border: 1px solid #ccc; padding: 1rem; display: grid; gap: 1rem; }
+.plein-form--wide { max-inline-size: 48rem; }
+.plein-inline-form { display: inline; }
+.plein-table caption { text-align: start; }
+.plein-main .utrecht-select { display: block; }
+.plein-main > h2, .plein-main > table { margin-block-start: 2rem; }
+.plein-dashboard { display: grid; gap: 0 2rem; }
+@media (min-width: 48rem) { .plein-dashboard { grid-template-columns: 2fr 1fr; } }
+.plein-widget { margin-block-end: 1.5rem; }
+.plein-banners { display: grid; gap: 0.5rem; margin-block-end: 1rem; }
+.plein-profile { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; }
+.plein-profile dd { margin: 0; }
 :focus-visible { outline: 3px solid #0b5cab; outline-offset: 2px; }
 @media print { .plein-header nav, .plein-footer, .plein-skip { display: none; } }
 `

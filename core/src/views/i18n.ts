@@ -18,8 +18,8 @@ export class Catalogue {
   }
 }
 
-/** The person's own choice, then the browser's Accept-Language, then Dutch. */
-export function negotiate(choice: string | null | undefined, acceptLanguage: string): Locale {
+/** The person's own choice, then the browser's Accept-Language, then the site's default (Dutch unless set). */
+export function negotiate(choice: string | null | undefined, acceptLanguage: string, fallback: Locale = 'nl'): Locale {
   if (choice === 'nl' || choice === 'en') return choice
   const wanted = acceptLanguage
     .split(',')
@@ -31,7 +31,7 @@ export function negotiate(choice: string | null | undefined, acceptLanguage: str
     .filter(x => x.q > 0)
     .sort((a, b) => b.q - a.q)
   for (const w of wanted) if (w.lang === 'nl' || w.lang === 'en') return w.lang
-  return 'nl'
+  return fallback
 }
 
 export const kernelMessages: Record<Locale, Messages> = {

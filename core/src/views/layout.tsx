@@ -1,19 +1,26 @@
 // The kernel's own views: the page layout (skip link, header, navigation, main, footer) and shared pieces.
 import type { VNode } from 'preact'
+import { kernelSettings } from '../config/kernel-settings.js'
 import type { UI, View, ViewRegistry } from './registry.js'
+import { logoAllowed } from './themes.js'
 
 export interface NavItem {
   label: string
   href: string
 }
 
-const Layout: View<{ title: string; stylesheet: string; main: VNode }> = ({ ui, title, stylesheet, main }) => (
+const Layout: View<{ title: string; stylesheet: string; themeStylesheet?: string; main: VNode; alternates?: Array<{ type: string; href: string; title: string }> }> = ({ ui, title, stylesheet, themeStylesheet, main, alternates = [] }) => (
   <html lang={ui.locale} class="voorbeeld-theme">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${title} · ${ui.site.name}`}</title>
       <link rel="stylesheet" href={stylesheet} />
+      {/* The site's theme (token set, colour, logo): a small file per theme, after the bundle. */}
+      {themeStylesheet ? <link rel="stylesheet" href={themeStylesheet} /> : null}
+      {alternates.map(a => (
+        <link rel="alternate" type={a.type} href={a.href} title={a.title} />
+      ))}
       {/* No favicon request (and no 404) until a theme brings one. */}
       <link rel="icon" href="data:," />
     </head>
@@ -24,6 +31,7 @@ const Layout: View<{ title: string; stylesheet: string; main: VNode }> = ({ ui, 
       <div class="plein-page utrecht-page">
         {ui.view('kernel.header')}
         <main id="main" class="plein-main" tabIndex={-1}>
+          {ui.banners && ui.banners.length > 0 ? ui.view('kernel.banners', { items: ui.banners }) : null}
           <h1 class="utrecht-heading-1">{title}</h1>
           {main}
         </main>
@@ -33,11 +41,20 @@ const Layout: View<{ title: string; stylesheet: string; main: VNode }> = ({ ui, 
   </html>
 )
 
-const Header: View = ({ ui }) => (
-  <header class="plein-header">
-    <a class="utrecht-link utrecht-heading-3" href="/">
+/** The site's name, after its theme's logo when it has one (decorative: the name is the link's text). */
+const Brand: View = ({ ui }) => {
+  const logo = kernelSettings(ui.site).theme?.logoUrl
+  return (
+    <a class="utrecht-link utrecht-heading-3 plein-brand" href="/">
+      {logoAllowed(logo) ? <img class="plein-logo" src={logo} alt="" /> : null}
       {ui.site.name}
     </a>
+  )
+}
+
+const Header: View = ({ ui }) => (
+  <header class="plein-header">
+    <Brand ui={ui} />
     <nav aria-label={ui.t('nav.main')}>
       <ul>
         <li>
@@ -46,9 +63,21 @@ const Header: View = ({ ui }) => (
           </a>
         </li>
         {ui.view('kernel.navigation', { items: ui.navigation })}
+        {ui.viewer.isAdmin ? (
+          <li>
+            <a class="utrecht-link" href="/admin" aria-current={ui.path === '/admin' || ui.path.startsWith('/admin/') ? 'page' : undefined}>
+              {ui.t('nav.admin')}
+            </a>
+          </li>
+        ) : null}
         {ui.viewer.user ? (
           <>
             <li class="plein-meta">{ui.t('nav.signedInAs', { name: ui.viewer.user.name })}</li>
+            <li>
+              <a class="utrecht-link" href="/account" aria-current={ui.path === '/account' || ui.path.startsWith('/account/') ? 'page' : undefined}>
+                {ui.t('nav.settings')}
+              </a>
+            </li>
             <li>
               <form method="post" action="/auth/sign-out">
                 <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
@@ -75,6 +104,13 @@ const Header: View = ({ ui }) => (
       </ul>
     </nav>
   </header>
+)
+
+/** Notices from the kernel.banners hook, above the page's heading. */
+const Banners: View<{ items: NonNullable<UI['banners']> }> = ({ ui, items }) => (
+  <div class="plein-banners">
+    {items.map(b => ui.view('kernel.alert', { kind: b.kind, text: b.text }))}
+  </div>
 )
 
 /** Plugins add menu items by overriding this view or, better, through their own pages' links. */
@@ -162,6 +198,7 @@ export function registerKernelViews(views: ViewRegistry): void {
   views.define('kernel', 'kernel.layout', Layout)
   views.define('kernel', 'kernel.header', Header)
   views.define('kernel', 'kernel.navigation', Navigation)
+  views.define('kernel', 'kernel.banners', Banners)
   views.define('kernel', 'kernel.footer', Footer)
   views.define('kernel', 'kernel.field', Field)
   views.define('kernel', 'kernel.alert', Alert)

@@ -7,10 +7,10 @@ import type { ContentService, ItemJson } from '../content/service.js'
 import type { IdentityService } from '../identity/service.js'
 import { SESSION_COOKIE } from '../identity/authenticate.js'
 import { kernelSettings } from '../config/kernel-settings.js'
-import type { View, ViewRegistry } from './registry.js'
+import type { PageOptions, View, ViewRegistry } from './registry.js'
 
 export interface PageRenderer {
-  page(c: RequestContext, options: { title: string; view: string; props?: Record<string, unknown>; status?: number }): Promise<void>
+  page(c: RequestContext, options: PageOptions): Promise<void>
   t(c: RequestContext, key: string, vars?: Record<string, string | number>): string
 }
 
@@ -59,6 +59,11 @@ const SignIn: View<FormState & { next?: string }> = ({ ui, values = {}, errors =
         </button>
       </div>
     </form>
+    <p class="utrecht-paragraph">
+      <a class="utrecht-link" href="/auth/forgot-password">
+        {ui.t('auth.forgot')}
+      </a>
+    </p>
     <p class="utrecht-paragraph">
       <a class="utrecht-link" href="/auth/sign-up">
         {ui.t('auth.noAccount')}
@@ -112,9 +117,9 @@ export function registerKernelPages(views: ViewRegistry, router: PluginRouter, p
     await pages.page(c, { title: pages.t(c, 'home.title'), view: 'kernel.home', props: { items: page.items, next: page.nextCursor } })
   })
 
-  router.get<unknown, { next?: string; done?: string }>('page.signIn', '/auth/sign-in', { hidden: true, query: { type: 'object', properties: { next: { type: 'string', maxLength: 500 }, done: { enum: ['registered', 'verify'] } } } }, async c => {
+  router.get<unknown, { next?: string; done?: string }>('page.signIn', '/auth/sign-in', { hidden: true, query: { type: 'object', properties: { next: { type: 'string', maxLength: 500 }, done: { enum: ['registered', 'verify', 'reset'] } } } }, async c => {
     const done = c.input.query.done
-    const message = done ? { kind: 'ok', text: pages.t(c, done === 'verify' ? 'auth.verifySent' : 'auth.registered') } : undefined
+    const message = done ? { kind: 'ok', text: pages.t(c, ({ verify: 'auth.verifySent', reset: 'account.reset.done' } as Record<string, string>)[done] ?? 'auth.registered') } : undefined
     await pages.page(c, { title: pages.t(c, 'auth.signIn.title'), view: 'kernel.signIn', props: { next: c.input.query.next, message } })
   })
 

@@ -21,6 +21,8 @@ export interface UI {
   view(name: string, props?: Record<string, unknown>): VNode
   /** Main menu items plugins added through the kernel.navigation hook. */
   navigation: Array<{ label: string; href: string }>
+  /** Notices at the top of every page that plugins added through the kernel.banners hook. */
+  banners?: Array<{ kind: 'info' | 'warning' | 'error'; text: string }>
 }
 
 export type View<P = Record<string, unknown>> = (props: P & { ui: UI; children?: ComponentChildren }) => VNode | null
@@ -68,11 +70,14 @@ export interface PageOptions {
   view: string
   props?: Record<string, unknown>
   status?: number
+  /** Other representations of this page (an Atom feed …): `<link rel="alternate">` in the head. */
+  alternates?: Array<{ type: string; href: string; title: string }>
 }
 
-export function makeUI(registry: ViewRegistry, catalogue: Catalogue, c: RequestContext, locale: Locale, navigation: UI['navigation'] = []): UI {
+export function makeUI(registry: ViewRegistry, catalogue: Catalogue, c: RequestContext, locale: Locale, navigation: UI['navigation'] = [], banners: UI['banners'] = []): UI {
   const ui: UI = {
     navigation,
+    banners,
     locale,
     t: (key, vars) => catalogue.t(locale, key, vars),
     site: c.site,
@@ -88,7 +93,7 @@ export function makeUI(registry: ViewRegistry, catalogue: Catalogue, c: RequestC
 }
 
 /** Renders a full HTML page: the `kernel.layout` view around the page's own view. */
-export function renderPage(ui: UI, options: PageOptions, stylesheet: string): string {
-  const html = renderToString(ui.view('kernel.layout', { title: options.title, stylesheet, main: ui.view(options.view, options.props ?? {}) }))
+export function renderPage(ui: UI, options: PageOptions, stylesheet: string, themeStylesheet?: string): string {
+  const html = renderToString(ui.view('kernel.layout', { title: options.title, stylesheet, themeStylesheet, alternates: options.alternates, main: ui.view(options.view, options.props ?? {}) }))
   return `<!doctype html>${html}`
 }

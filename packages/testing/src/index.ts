@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Kernel, createLogger, type Clock, type Logger, type PluginDefinition, type PluginEntry, type SiteConfig } from '@plein/core'
+import { Kernel, createLogger, type Clock, type KernelOptions, type Logger, type PluginDefinition, type PluginEntry, type SiteConfig } from '@plein/core'
 import { TestClient } from './client.js'
 import { createTestDatabase, embeddedSnapshot, testServerUrl } from './database.js'
 
@@ -29,6 +29,10 @@ export interface TestKernelOptions {
   passwordHashing?: 'standard' | 'fast'
   /** A clock the test controls (new ManualClock(…) from @plein/core), for scheduled publishing and expiry. */
   clock?: Clock
+  /** Blob storage: s3://bucket/prefix?endpoint=… (e.g. an s3rver started by the test); default the data folder. */
+  storageUrl?: string
+  /** Who may read GET /metrics (default: loopback only). */
+  metrics?: KernelOptions['metrics']
 }
 
 /** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
@@ -127,6 +131,8 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       passwordHashing: options.passwordHashing ?? 'fast',
       smtpUrl: options.smtpUrl,
       clock: options.clock,
+      storageUrl: options.storageUrl,
+      metrics: options.metrics,
     })
     const address = await kernel.listen(0, '127.0.0.1')
     const url = `http://127.0.0.1:${address.port}`

@@ -8,6 +8,7 @@ import { feedRoutes } from './routes/feed.js'
 import { blogPages } from './pages.js'
 import { postRoutes } from './routes/posts.js'
 import { BlogService } from './service.js'
+import { blogSeeder } from './seed.js'
 import { blogSettings } from './settings.js'
 
 export { blogHooks, type BlogPost } from './api.js'
@@ -20,6 +21,7 @@ export const blogPlugin = definePlugin({
   settings: blogSettings,
   migrations: [BlogCreatePost1764500000100],
   hooks: blogHooks,
+  seed: blogSeeder,
   register(ctx) {
     const blog = new BlogService(ctx)
     ctx.content.kind({

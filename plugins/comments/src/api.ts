@@ -27,3 +27,19 @@ export interface CommentsService {
 }
 
 export const commentsServiceRef = createServiceRef<CommentsService>('comments.list')
+
+/** An item `plein seed` wrote that may get comments. */
+export interface CommentsSeedItem {
+  id: string
+  siteId: string
+  createdAt: Date
+  /** Indexes (into the seed's accounts) of who may comment: the item's readers; empty: any account. */
+  commenters: readonly number[]
+}
+
+/** Offered by the comments plugin's seeder: the seeders of commentable kinds hand it their items. */
+export interface CommentsSeeder {
+  add(items: CommentsSeedItem[]): Promise<void>
+}
+
+export const commentsSeederRef = createServiceRef<CommentsSeeder>('comments.seeder')

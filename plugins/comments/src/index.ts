@@ -4,15 +4,17 @@ import { commentsHooks, commentsServiceRef } from './api.js'
 import { commentPages } from './pages.js'
 import { CommentsCreateComment1764500000000 } from './migrations/CommentsCreateComment1764500000000.js'
 import { commentRoutes } from './routes/comments.js'
+import { commentsSeeder } from './seed.js'
 import { CommentsService } from './service.js'
 
-export { commentsHooks, commentsServiceRef, type Comment, type CommentsService } from './api.js'
+export { commentsHooks, commentsServiceRef, commentsSeederRef, type Comment, type CommentsService, type CommentsSeeder, type CommentsSeedItem } from './api.js'
 
 export const commentsPlugin = definePlugin({
   id: 'comments',
   url: import.meta.url,
   migrations: [CommentsCreateComment1764500000000],
   hooks: commentsHooks,
+  seed: commentsSeeder,
   register(ctx) {
     const comments = new CommentsService(() => ctx.db)
     const hooks = ctx.hooks.of(commentsHooks)

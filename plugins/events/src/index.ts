@@ -5,6 +5,7 @@ import { intranetHooks } from '@plein/plugin-intranet/api'
 import { searchHooks } from '@plein/plugin-search/api'
 import { eventsHooks } from './api.js'
 import { EventsCreate1765400000000 } from './migrations/EventsCreate1765400000000.js'
+import { eventPages } from './pages.js'
 import { eventRoutes } from './routes.js'
 import { EventsStore } from './store.js'
 
@@ -30,6 +31,7 @@ export const eventsPlugin = definePlugin({
       {
         type: 'events.upcoming',
         title: { nl: 'Agenda', en: 'Upcoming events' },
+        view: 'events.widget.upcoming',
         config: { type: 'object', properties: { count: { type: 'integer', minimum: 1, maximum: 20, default: 5 } } },
         load: async (site, viewer, config) => {
           const page = await store.upcoming(viewer, site, { limit: Number(config.count ?? 5) })
@@ -38,6 +40,7 @@ export const eventsPlugin = definePlugin({
       },
     ])
     eventRoutes(ctx, store)
+    eventPages(ctx, store)
   },
 })
 

@@ -2,7 +2,7 @@
 import { accessSchema, itemSchema, pageOf, problems, type EntityRecord, type PluginContext, type RouteContext } from '@plein/core'
 import { eventsHooks } from './api.js'
 import { calendar } from './ical.js'
-import { validTimeZone, type EventsStore } from './store.js'
+import type { EventInput, EventsStore } from './store.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const fields = {
@@ -34,31 +34,10 @@ export const eventSchema = {
   },
 }
 
-interface Input {
-  title: string
-  description?: string
-  startsAt: string
-  endsAt: string
-  timeZone?: string
-  location?: string | null
-  onlineUrl?: string | null
-  capacity?: number | null
-  containerId?: string
-  access?: { read?: string[]; write?: string[] }
-}
-
-const badTimes = (detail: string, pointer: string) => problems.badRequest(detail, { code: 'INVALID_TIMES', errors: [{ in: 'body', location: { pointer }, detail, code: 'range' }] })
-
 export function eventRoutes(ctx: PluginContext, store: EventsStore): void {
   const hooks = ctx.hooks.of(eventsHooks)
   const one = async (c: RouteContext, e: EntityRecord) => (await ctx.content.serialize([e], c.viewer, c.site))[0]
   const origin = (c: RouteContext) => c.site.publicUrl?.replace(/\/$/, '') ?? `${c.protocol}://${c.host}`
-  const check = (input: Partial<Input>, current?: { startsAt: Date; endsAt: Date }) => {
-    const start = input.startsAt ? new Date(input.startsAt) : current?.startsAt
-    const end = input.endsAt ? new Date(input.endsAt) : current?.endsAt
-    if (start && end && end < start) throw badTimes('endsAt is before startsAt', '/endsAt')
-    if (input.timeZone && !validTimeZone(input.timeZone)) throw badTimes('timeZone is not an IANA time zone', '/timeZone')
-  }
   const ics = async (c: RouteContext, entities: EntityRecord[], name: string) => {
     const f = await store.fields(entities, c.viewer)
     c.type = 'text/calendar; charset=utf-8'
@@ -82,19 +61,12 @@ export function eventRoutes(ctx: PluginContext, store: EventsStore): void {
       },
     )
 
-    router.post<Input>(
+    router.post<EventInput>(
       'events.create',
       '/api/v1/events',
       { summary: 'Create an event (in a group with containerId).', auth: true, body: { type: 'object', required: ['title', 'startsAt', 'endsAt'], properties: fields }, responses: { 201: { description: 'The event.', schema: eventSchema } } },
       async c => {
-        const input = c.input.body
-        check(input)
-        const { entity } = await ctx.content.create({ site: c.site, viewer: c.viewer, kind: 'event', title: input.title.trim(), containerId: input.containerId ?? null, access: input.access }, async (m, e) => {
-          await m.query(
-            `INSERT INTO events_event (entity_id, site_id, starts_at, ends_at, time_zone, location, online_url, capacity, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-            [e.id, c.site.id, input.startsAt, input.endsAt, input.timeZone ?? 'Europe/Amsterdam', input.location ?? null, input.onlineUrl ?? null, input.capacity ?? null, store.clean(input.description ?? '')],
-          )
-        })
+        const entity = await store.create(c.site, c.viewer, c.input.body)
         c.status = 201
         return one(c, entity)
       },
@@ -104,30 +76,13 @@ export function eventRoutes(ctx: PluginContext, store: EventsStore): void {
       one(c, await ctx.access.get(c.viewer, c.site, c.input.params.id, 'event')),
     )
 
-    router.patch<Partial<Input>, unknown, { id: string }>(
+    router.patch<Partial<EventInput>, unknown, { id: string }>(
       'events.update',
       '/api/v1/events/:id',
       { summary: 'Change an event (its organisers: writers).', auth: true, params: { type: 'object', properties: { id: uuid } }, body: { type: 'object', minProperties: 1, properties: (({ containerId: _omit, ...rest }) => rest)(fields) }, responses: { 200: { description: 'The event.', schema: eventSchema } } },
       async c => {
         const entity = await ctx.access.get(c.viewer, c.site, c.input.params.id, 'event')
-        const current = (await store.fields([entity], c.viewer)).get(entity.id)!
-        const input = c.input.body
-        check(input, current)
-        const { entity: updated } = await ctx.content.update({ site: c.site, viewer: c.viewer, entity, title: input.title?.trim(), access: input.access }, async (m, e) => {
-          await m.query(
-            `UPDATE events_event SET starts_at = $2, ends_at = $3, time_zone = $4, location = $5, online_url = $6, capacity = $7, description = $8 WHERE entity_id = $1`,
-            [
-              e.id,
-              input.startsAt ?? current.startsAt,
-              input.endsAt ?? current.endsAt,
-              input.timeZone ?? current.timeZone,
-              input.location === undefined ? current.location : input.location,
-              input.onlineUrl === undefined ? current.onlineUrl : input.onlineUrl,
-              input.capacity === undefined ? current.capacity : input.capacity,
-              input.description === undefined ? current.description : store.clean(input.description),
-            ],
-          )
-        })
+        const updated = await store.update(c.site, c.viewer, entity, c.input.body)
         return one(c, updated)
       },
     )
@@ -143,9 +98,7 @@ export function eventRoutes(ctx: PluginContext, store: EventsStore): void {
       { summary: 'Say you come: going while there is room, else on the waiting list.', auth: true, params: { type: 'object', properties: { id: uuid } }, responses: { 200: { description: 'Your answer.', schema: { type: 'object', properties: { status: { enum: ['going', 'waitlist'] } } } } } },
       async c => {
         const entity = await ctx.access.get(c.viewer, c.site, c.input.params.id, 'event')
-        const f = (await store.fields([entity], c.viewer)).get(entity.id)!
-        if (f.endsAt.getTime() < ctx.clock.now().getTime()) throw problems.conflict('This event is over.', { code: 'EVENT_OVER' })
-        return { status: await store.rsvp(entity.id, c.viewer.user!.id) }
+        return { status: await store.answer(entity, c.viewer) }
       },
     )
 

@@ -25,6 +25,22 @@ export const validTimeZone = (tz: string) => {
   }
 }
 
+/** What an event is made of (the API's body; the form's fields after conversion). */
+export interface EventInput {
+  title: string
+  description?: string
+  startsAt: string
+  endsAt: string
+  timeZone?: string
+  location?: string | null
+  onlineUrl?: string | null
+  capacity?: number | null
+  containerId?: string
+  access?: { read?: string[]; write?: string[] }
+}
+
+const badTimes = (detail: string, pointer: string) => problems.badRequest(detail, { code: 'INVALID_TIMES', errors: [{ in: 'body', location: { pointer }, detail, code: 'range' }] })
+
 export class EventsStore {
   constructor(private readonly ctx: PluginContext) {}
 
@@ -90,6 +106,13 @@ export class EventsStore {
     }
   }
 
+  /** RSVP for a readable event: 409 when it is over. The API and the page's button both use it. */
+  async answer(entity: EntityRecord, viewer: Viewer): Promise<'going' | 'waitlist'> {
+    const f = (await this.fields([entity], viewer)).get(entity.id)!
+    if (f.endsAt.getTime() < this.ctx.clock.now().getTime()) throw problems.conflict('This event is over.', { code: 'EVENT_OVER' })
+    return this.rsvp(entity.id, viewer.user!.id)
+  }
+
   /** Going when there is room, else on the waiting list; one transaction with the event row locked. */
   async rsvp(eventId: string, accountId: string): Promise<'going' | 'waitlist'> {
     return this.ctx.db.transaction(async m => {
@@ -115,6 +138,60 @@ export class EventsStore {
       await m.query(`UPDATE events_rsvp SET status = 'going' WHERE entity_id = $1 AND account_id = $2`, [eventId, next.account_id])
       return next.account_id as string
     })
+  }
+
+  /** Throws a 400 naming the field when the end is before the start or the time zone is unknown. */
+  checkTimes(input: Partial<EventInput>, current?: { startsAt: Date; endsAt: Date }): void {
+    const start = input.startsAt ? new Date(input.startsAt) : current?.startsAt
+    const end = input.endsAt ? new Date(input.endsAt) : current?.endsAt
+    if (start && end && end < start) throw badTimes('endsAt is before startsAt', '/endsAt')
+    if (input.timeZone && !validTimeZone(input.timeZone)) throw badTimes('timeZone is not an IANA time zone', '/timeZone')
+  }
+
+  /** Creates an event (in a group with containerId) with the content rules of the kernel: the API and the form both use it. */
+  async create(site: Site, viewer: Viewer, input: EventInput): Promise<EntityRecord> {
+    this.checkTimes(input)
+    const { entity } = await this.ctx.content.create({ site, viewer, kind: 'event', title: input.title.trim(), containerId: input.containerId ?? null, access: input.access }, async (m, e) => {
+      await m.query(
+        `INSERT INTO events_event (entity_id, site_id, starts_at, ends_at, time_zone, location, online_url, capacity, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [e.id, site.id, input.startsAt, input.endsAt, input.timeZone ?? 'Europe/Amsterdam', input.location ?? null, input.onlineUrl ?? null, input.capacity ?? null, this.clean(input.description ?? '')],
+      )
+    })
+    return entity
+  }
+
+  /** Changes an event (its writers); fields left out stay as they are. */
+  async update(site: Site, viewer: Viewer, entity: EntityRecord, input: Partial<Omit<EventInput, 'containerId'>>): Promise<EntityRecord> {
+    const current = (await this.fields([entity], viewer)).get(entity.id)!
+    this.checkTimes(input, current)
+    const { entity: updated } = await this.ctx.content.update({ site, viewer, entity, title: input.title?.trim(), access: input.access }, async (m, e) => {
+      await m.query(
+        `UPDATE events_event SET starts_at = $2, ends_at = $3, time_zone = $4, location = $5, online_url = $6, capacity = $7, description = $8 WHERE entity_id = $1`,
+        [
+          e.id,
+          input.startsAt ?? current.startsAt,
+          input.endsAt ?? current.endsAt,
+          input.timeZone ?? current.timeZone,
+          input.location === undefined ? current.location : input.location,
+          input.onlineUrl === undefined ? current.onlineUrl : input.onlineUrl,
+          input.capacity === undefined ? current.capacity : input.capacity,
+          input.description === undefined ? current.description : this.clean(input.description),
+        ],
+      )
+    })
+    return updated
+  }
+
+  /** The viewer's place on the waiting list (1: next to move up), or null when they are not waiting. */
+  async waitlistPosition(eventId: string, accountId: string): Promise<number | null> {
+    const rows = await this.ctx.db.query(
+      `SELECT count(*)::int AS n FROM events_rsvp r, events_rsvp me
+        WHERE me.entity_id = $1 AND me.account_id = $2 AND me.status = 'waitlist' AND r.entity_id = $1 AND r.status = 'waitlist'
+          AND (r.created_at, r.account_id) <= (me.created_at, me.account_id)`,
+      [eventId, accountId],
+    )
+    const n = rows[0]?.n ?? 0
+    return n > 0 ? n : null
   }
 
   async attendees(eventId: string): Promise<Array<{ account_id: string; status: string; created_at: Date }>> {

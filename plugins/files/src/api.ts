@@ -26,6 +26,8 @@ export interface FileSettings {
   quotaPerSiteBytes: number
   trashDays: number
   maxUploadBytes: number
+  stripImageMetadata: boolean
+  uploadExpiryHours: number
 }
 
 /** Site-key operations for tools outside the plugin (`plein files rotate-key`): found by id, no import needed. */

@@ -6,13 +6,17 @@ import { filesHooks, filesKeysServiceRef } from './api.js'
 import { FilesGuard } from './guard.js'
 import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
 import { FilesDav1765200000000 } from './migrations/FilesDav1765200000000.js'
+import { FilesUploads1765400000000 } from './migrations/FilesUploads1765400000000.js'
 import { adminRoutes } from './routes/admin.js'
 import { davRoutes } from './dav/index.js'
 import { fileRoutes, fileSaver } from './routes/files.js'
 import { folderRoutes } from './routes/folders.js'
 import { linkRoutes } from './routes/links.js'
+import { uploadRoutes } from './routes/upload.js'
+import { filesPages } from './pages.js'
 import { FileStore, readAll } from './service.js'
 import { filesSettings } from './settings.js'
+import { tusRoutes } from './tus.js'
 
 export { filesHooks, filesKeysServiceRef, type FilesKeysService, type UploadCandidate, type FileSettings } from './api.js'
 export { FileStore } from './service.js'
@@ -25,7 +29,7 @@ export const filesPlugin = definePlugin({
   url: import.meta.url,
   optionalDependencies: { search: '^1.0.0' },
   settings: filesSettings,
-  migrations: [FilesCreate1765100000000, FilesDav1765200000000],
+  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000],
   hooks: filesHooks,
   register(ctx) {
     const store = new FileStore(ctx)
@@ -73,7 +77,7 @@ export const filesPlugin = definePlugin({
     // A deleted (sub)site takes its rows along, in the deleting transaction (nodes, versions and links go with
     // its entities). Its blobs stay on disk, unreadable: their wrapped keys are gone with the versions.
     ctx.hooks.kernel.beforeSiteDelete.tap(async (site, m) => {
-      for (const table of ['files_dav_lock', 'files_audit', 'files_site_key']) await m.query(`DELETE FROM ${table} WHERE site_id = $1`, [site.id])
+      for (const table of ['files_dav_lock', 'files_audit', 'files_site_key', 'files_upload']) await m.query(`DELETE FROM ${table} WHERE site_id = $1`, [site.id])
       return undefined
     })
 
@@ -82,9 +86,12 @@ export const filesPlugin = definePlugin({
 
     folderRoutes(ctx, store, guard)
     fileRoutes(ctx, store, guard)
+    uploadRoutes(ctx, guard, fileSaver(ctx, store, guard))
+    filesPages(ctx, store, guard, fileSaver(ctx, store, guard))
     linkRoutes(ctx, store, guard)
     adminRoutes(ctx, store)
     davRoutes(ctx, store, guard, fileSaver(ctx, store, guard))
+    tusRoutes(ctx, store, guard, fileSaver(ctx, store, guard))
   },
 })
 

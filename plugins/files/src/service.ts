@@ -5,7 +5,8 @@ import { PassThrough, Readable, Transform, type TransformCallback } from 'node:s
 import { pipeline } from 'node:stream/promises'
 import { problems, StorageFullError, HttpProblem, type EntityRecord, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { EntityManager } from 'typeorm'
-import { DecryptStream, EncryptStream, FORMAT_VERSION, newFileKey, readHeader, storedRange, HEADER_LENGTH } from './crypto/format.js'
+import { DecryptStream, EncryptStream, FORMAT_VERSION, IntegrityError, newFileKey, openSegment, readHeader, segmentCount, segmentLength, storedRange, HEADER_LENGTH, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
+import { StripMetadata } from './exif.js'
 import { DerivedKeyProvider, unwrapKey, wrapKey, type KeyProvider } from './crypto/keys.js'
 import { sniff } from './sniff.js'
 import type { FileSettings } from './api.js'
@@ -48,6 +49,13 @@ export interface StoredVersion {
   mime: string
   wrappedKey: Buffer
   keyVersion: number
+}
+
+/** A version stored ahead of its metadata (a resumable upload): its file id and number are bound into its encryption. */
+export interface PreparedVersion {
+  fileId: string
+  version: number
+  stored: StoredVersion
 }
 
 type Runner = Pick<EntityManager, 'query'> | { query: (sql: string, params?: unknown[]) => Promise<any> }
@@ -121,8 +129,11 @@ export class FileStore {
       params.push(scope.ownerId)
       clauses.push(`e.owner_id = $${params.length} AND e.container_id IS NULL`)
     }
+    // Resumable uploads under way count with what they hold so far (files_upload has the same owner and container columns).
+    const partial = clauses.map(c => c.replace(/\be\./g, 'u.')).join(' AND ')
     const rows = await this.ctx.db.query(
-      `SELECT coalesce(sum(v.stored_size), 0)::bigint AS n FROM files_version v JOIN entity e ON e.id = v.entity_id WHERE ${clauses.join(' AND ')}`,
+      `SELECT (SELECT coalesce(sum(v.stored_size), 0) FROM files_version v JOIN entity e ON e.id = v.entity_id WHERE ${clauses.join(' AND ')})
+            + (SELECT coalesce(sum(u.stored), 0) FROM files_upload u WHERE ${partial}) AS n`,
       params,
     )
     return Number(rows[0].n)
@@ -149,7 +160,7 @@ export class FileStore {
     const limit = new Limit(limits.max, limits.quotaLeft)
     const encrypt = new EncryptStream(key, fileId, version)
     const out = new PassThrough()
-    const piping = pipeline(source, limit, encrypt, out)
+    const piping = pipeline(source, limit, new StripMetadata(this.settings(site).stripImageMetadata !== false), encrypt, out)
     const putting = this.ctx.storage.put(out, { prefix: site.id })
     let stored: { key: string; size: number }
     try {
@@ -189,9 +200,19 @@ export class FileStore {
     const start = range?.start ?? 0
     const end = range?.end ?? Math.max(0, size - 1)
     const key = await this.fileKey(site, v)
-    // The header is checked before a byte goes out.
-    const head = await readAll(this.ctx.storage.get(v.blob_key, { start: 0, end: HEADER_LENGTH - 1 }))
-    readHeader(head)
+    // The header and the first segment asked for are checked before a byte goes out: damage there is a clear
+    // problem answer; damage further on cuts the answer off (see sendVersion), never a silent truncation.
+    const first = Math.floor(start / SEGMENT_SIZE)
+    const firstEnd = HEADER_LENGTH + first * (SEGMENT_SIZE + TAG_LENGTH) + segmentLength(size, first) + TAG_LENGTH - 1
+    try {
+      const head = await readAll(this.ctx.storage.get(v.blob_key, { start: 0, end: HEADER_LENGTH - 1 }))
+      readHeader(head)
+      const sealed = await readAll(this.ctx.storage.get(v.blob_key, { start: HEADER_LENGTH + first * (SEGMENT_SIZE + TAG_LENGTH), end: firstEnd }))
+      openSegment(key, uuidBytes(v.entity_id), v.version, first, first === segmentCount(size) - 1, sealed)
+    } catch (error) {
+      if (error instanceof IntegrityError) throw damaged(this.ctx, v, error)
+      throw error
+    }
     const stored = storedRange(size, start, end)
     const decrypt = new DecryptStream(key, v.entity_id, v.version, size, start, size === 0 ? 0 : end)
     const source = this.ctx.storage.get(v.blob_key, stored)
@@ -239,6 +260,19 @@ export class FileStore {
       JSON.stringify(detail),
     ])
   }
+}
+
+const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex')
+
+/** The problem answer for a stored file that fails authentication; logged once, with the file, never key material. */
+export function damaged(ctx: PluginContext, v: Pick<VersionRow, 'entity_id' | 'version' | 'blob_key'>, error: Error): HttpProblem {
+  ctx.log.error({ file: v.entity_id, version: v.version, blob: v.blob_key, reason: error.message }, 'files: stored file is damaged (integrity check failed)')
+  return new HttpProblem({
+    status: 500,
+    title: 'File damaged',
+    detail: 'The stored file fails its integrity check: it was damaged or changed in storage, and none of it is served. An administrator can restore it from a backup or an earlier version.',
+    code: 'FILE_DAMAGED',
+  })
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {

@@ -8,5 +8,7 @@ export const filesSettings = {
     quotaPerSiteBytes: { type: 'integer', minimum: 0, default: 0, description: 'Bytes stored on the whole site, 0: no limit.' },
     trashDays: { type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'Days deleted files stay in the trash.' },
     maxUploadBytes: { type: 'integer', minimum: 1, default: 10 * 1024 ** 3, description: 'Largest single upload.' },
+    stripImageMetadata: { type: 'boolean', default: true, description: 'Remove Exif/XMP/IPTC (JPEG) and text/eXIf chunks (PNG) from uploaded images: location, camera and author data. The JPEG orientation is kept.' },
+    uploadExpiryHours: { type: 'integer', minimum: 1, maximum: 720, default: 24, description: 'Hours an unfinished resumable upload is kept after its last piece arrived.' },
   },
 } as const

@@ -823,17 +823,19 @@ describe('files', function () {
       const early = await content(file.id, { headers: { range: `bytes=0-${SEGMENT + 9}` } })
       expect(early.status).to.equal(206)
       expect(early.body.equals(data.subarray(0, SEGMENT + 10))).to.equal(true)
-      const over = await content(file.id, { headers: { range: `bytes=${2 * SEGMENT + 500}-${2 * SEGMENT + 1500}` } }).catch(() => ({ status: 0, body: Buffer.alloc(0), complete: false }))
-      expect(over.complete).to.equal(false)
-      expect(over.body.length).to.equal(0)
+      // (damage in the first segment asked for is found before a byte goes out: a problem answer, see damaged.test.ts)
+      const over = await content(file.id, { headers: { range: `bytes=${2 * SEGMENT + 500}-${2 * SEGMENT + 1500}` } })
+      expect(over.status).to.equal(500)
+      expect(over.json.code).to.equal('FILE_DAMAGED')
 
       // Damage in the first segment: not one byte goes out.
       const first = Buffer.from(original)
       first[9 + 5]! ^= 0x80
       writeFileSync(blob, first)
-      const none = await content(file.id).catch(() => ({ status: 0, body: Buffer.alloc(0), complete: false }))
-      expect(none.complete).to.equal(false)
-      expect(none.body.length).to.equal(0)
+      const none = await content(file.id)
+      expect(none.status).to.equal(500)
+      expect(none.json.code).to.equal('FILE_DAMAGED')
+      expect(none.body.includes(data.subarray(0, 16))).to.equal(false)
 
       // Cut short (the last segment missing), or two segments swapped: detected too.
       writeFileSync(blob, original.subarray(0, original.length - 800))

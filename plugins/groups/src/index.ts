@@ -3,11 +3,14 @@ import { definePlugin, groupToken, LOGGED_IN_TOKEN, problems, PUBLIC_TOKEN, type
 import { searchHooks } from '@plein/plugin-search/api'
 import { groupsHooks, groupsServiceRef } from './api.js'
 import { GroupGuard } from './guard.js'
+import { GroupService } from './service.js'
 import { groupPages } from './pages.js'
+import { groupWidgets } from './widget.js'
 import { GroupsCreateGroups1764600000000 } from './migrations/GroupsCreateGroups1764600000000.js'
 import { groupRoutes } from './routes/groups.js'
 import { invitationRoutes } from './routes/invitations.js'
 import { memberRoutes } from './routes/members.js'
+import { groupsSeeder } from './seed.js'
 import { groupsSettings } from './settings.js'
 import { GroupsStore } from './store.js'
 
@@ -17,12 +20,14 @@ export const groupsPlugin = definePlugin({
   id: 'groups',
   url: import.meta.url,
   settings: groupsSettings,
-  optionalDependencies: { search: '^1.0.0' },
+  optionalDependencies: { search: '^1.0.0', intranet: '^1.0.0' },
   migrations: [GroupsCreateGroups1764600000000],
   hooks: groupsHooks,
+  seed: groupsSeeder,
   register(ctx) {
     const store = new GroupsStore(() => ctx.db)
     const guard = new GroupGuard(ctx, store)
+    const service = new GroupService(ctx, store, guard)
     ctx.provide(groupsServiceRef, () => ({
       membership: (site, groupId, accountId) => store.membership(site, groupId, accountId),
       groupsOf: (site, accountId) => store.groupsOf(site, accountId),
@@ -138,10 +143,11 @@ export const groupsPlugin = definePlugin({
       return fields ? { ...document, body: `${document.body} ${fields.description}`.trim() } : document
     })
 
-    groupRoutes(ctx, store, guard)
-    groupPages(ctx, store, guard)
-    memberRoutes(ctx, store, guard)
-    invitationRoutes(ctx, store, guard)
+    groupRoutes(ctx, guard, service)
+    groupPages(ctx, store, guard, service)
+    groupWidgets(ctx, store)
+    memberRoutes(ctx, store, guard, service)
+    invitationRoutes(ctx, store, guard, service)
   },
 })
 

@@ -1,7 +1,8 @@
 // Group pages: the list, a group with its activity and members, join and leave buttons, and a form to create one.
 import { problems, type ItemJson, type PluginContext, type View } from '@plein/core'
-import { groupReadAccess, type GroupGuard } from './guard.js'
-import { groupsHooks } from './api.js'
+import { isGroupAdmin, type GroupGuard } from './guard.js'
+import { groupManagePages } from './manage.js'
+import type { GroupService } from './service.js'
 import type { GroupsStore } from './store.js'
 
 const messages = {
@@ -10,12 +11,14 @@ const messages = {
     'groups.membership': 'Lidmaatschap', 'groups.open': 'Open: iedereen kan lid worden', 'groups.closed': 'Besloten: aanvragen worden beoordeeld', 'groups.create': 'Groep maken',
     'groups.join': 'Lid worden', 'groups.request': 'Lidmaatschap aanvragen', 'groups.pending': 'Je aanvraag wacht op goedkeuring.', 'groups.leave': 'Groep verlaten', 'groups.members': 'Leden ({n})', 'groups.activity': 'Activiteit', 'groups.membersOnly': 'Alleen leden zien wat er in deze groep gebeurt.',
     'groups.name.missing': 'Geef de groep een naam.', 'groups.writeBlog': 'Schrijf een blog in deze groep', 'groups.role.owner': 'eigenaar', 'groups.role.admin': 'beheerder', 'groups.role.member': 'lid', 'groups.activity.none': 'Nog niets in deze groep.',
+    'groups.events': 'Agenda van deze groep',
   },
   en: {
     'groups.nav': 'Groups', 'groups.title': 'Groups', 'groups.none': 'No groups yet.', 'groups.new': 'New group', 'groups.name': 'Name', 'groups.description': 'Description',
     'groups.membership': 'Membership', 'groups.open': 'Open: anyone can join', 'groups.closed': 'Closed: requests are reviewed', 'groups.create': 'Create group',
     'groups.join': 'Join', 'groups.request': 'Ask to join', 'groups.pending': 'Your request waits for approval.', 'groups.leave': 'Leave group', 'groups.members': 'Members ({n})', 'groups.activity': 'Activity', 'groups.membersOnly': 'Only members see what happens in this group.',
     'groups.name.missing': 'Give the group a name.', 'groups.writeBlog': 'Write a blog post in this group', 'groups.role.owner': 'owner', 'groups.role.admin': 'administrator', 'groups.role.member': 'member', 'groups.activity.none': 'Nothing in this group yet.',
+    'groups.events': 'Events of this group',
   },
 }
 
@@ -47,7 +50,7 @@ const List: View<{ items: ItemJson[] }> = ({ ui, items }) => (
   </>
 )
 
-const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array<{ id: string; name: string; role: string }> | null }> = ({ ui, group, activity, members }) => (
+const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array<{ id: string; name: string; role: string }> | null; canAdmin?: boolean }> = ({ ui, group, activity, members, canAdmin = false }) => (
   <>
     <p class="utrecht-paragraph">{String(group.description ?? '')}</p>
     {ui.viewer.user ? (
@@ -62,6 +65,8 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
         )
       ) : group.viewerStatus === 'pending' ? (
         ui.view('kernel.alert', { kind: 'info', text: ui.t('groups.pending') })
+      ) : group.viewerStatus === 'invited' ? (
+        ui.view('groups.invited', { group })
       ) : (
         <form method="post" action={`/groups/${group.id}/join`}>
           <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
@@ -71,11 +76,20 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
         </form>
       )
     ) : null}
+    {ui.view('groups.links', { group, canAdmin, inside: activity !== null })}
     {/* Writing in the group: the blog plugin's form takes the group (and checks membership again). */}
     {group.viewerStatus === 'member' && ui.site.isEnabled('blog') ? (
       <p>
         <a class="utrecht-button-link utrecht-button-link--secondary-action" href={`/blogs/new?group=${group.id}`}>
           {ui.t('groups.writeBlog')}
+        </a>
+      </p>
+    ) : null}
+    {/* The group's events: the events plugin lists only those the viewer may read. */}
+    {ui.site.isEnabled('events') ? (
+      <p>
+        <a class="utrecht-link" href={`/events?group=${group.id}`}>
+          {ui.t('groups.events')}
         </a>
       </p>
     ) : null}
@@ -125,13 +139,13 @@ const Form: View<{ values?: Record<string, string>; errors?: Record<string, stri
     <fieldset class="utrecht-form-fieldset">
       <legend class="utrecht-form-fieldset__legend">{ui.t('groups.membership')}</legend>
       <p>
-        <input class="utrecht-radio-button" type="radio" id="membership-open" name="membership" value="open" checked={values.membership !== 'closed'} />{' '}
+        <input class="utrecht-radio-button utrecht-radio-button--html-input" type="radio" id="membership-open" name="membership" value="open" checked={values.membership !== 'closed'} />{' '}
         <label class="utrecht-form-label" for="membership-open">
           {ui.t('groups.open')}
         </label>
       </p>
       <p>
-        <input class="utrecht-radio-button" type="radio" id="membership-closed" name="membership" value="closed" checked={values.membership === 'closed'} />{' '}
+        <input class="utrecht-radio-button utrecht-radio-button--html-input" type="radio" id="membership-closed" name="membership" value="closed" checked={values.membership === 'closed'} />{' '}
         <label class="utrecht-form-label" for="membership-closed">
           {ui.t('groups.closed')}
         </label>
@@ -145,12 +159,13 @@ const Form: View<{ values?: Record<string, string>; errors?: Record<string, stri
   </form>
 )
 
-export function groupPages(ctx: PluginContext, store: GroupsStore, guard: GroupGuard): void {
+export function groupPages(ctx: PluginContext, store: GroupsStore, guard: GroupGuard, service: GroupService): void {
   ctx.i18n.add('nl', messages.nl)
   ctx.i18n.add('en', messages.en)
   ctx.views.define('groups.list', List)
   ctx.views.define('groups.group', Group)
   ctx.views.define('groups.form', Form)
+  groupManagePages(ctx, store, guard, service)
   ctx.hooks.kernel.navigation.tap((items, _s, _v, locale) => [...items, { label: messages[locale === 'en' ? 'en' : 'nl']['groups.nav'], href: '/groups' }])
   const uuid = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }
 
@@ -171,12 +186,8 @@ export function groupPages(ctx: PluginContext, store: GroupsStore, guard: GroupG
         if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
         const values = { name: c.input.body.name ?? '', description: c.input.body.description ?? '', membership: c.input.body.membership ?? 'open' }
         if (!values.name.trim()) return ctx.views.page(c, { title: ctx.i18n.t(c, 'groups.new'), view: 'groups.form', status: 400, props: { values, errors: { name: ctx.i18n.t(c, 'groups.name.missing') } } })
-        // The same path as the API: one place decides what creating a group means.
-        const id = crypto.randomUUID()
-        await ctx.content.create({ site: c.site, viewer: c.viewer, kind: 'group', id, title: values.name.trim(), systemAccess: { read: groupReadAccess(c.site, id, false), write: [] } }, async m => {
-          await m.query(`INSERT INTO groups_group (entity_id, site_id, description, membership, member_count) VALUES ($1, $2, $3, $4, 1)`, [id, c.site.id, values.description, values.membership])
-          await m.query(`INSERT INTO groups_member (site_id, group_id, account_id, role, status) VALUES ($1, $2, $3, 'owner', 'member')`, [c.site.id, id, c.viewer.user!.id])
-        })
+        // The same service as the API: one place decides what creating a group means.
+        const id = await service.create(c, { name: values.name, description: values.description, membership: c.input.body.membership as 'open' | 'closed' | undefined })
         c.redirect(`/groups/${id}`)
       },
     )
@@ -186,29 +197,17 @@ export function groupPages(ctx: PluginContext, store: GroupsStore, guard: GroupG
       const inside = c.viewer.isAdmin || group.membership?.status === 'member' || (!group.fields.hidden && group.fields.membership === 'open')
       const activity = inside ? (await ctx.content.page(c.viewer, c.site, { kinds: ctx.content.enabledKinds(c.site).filter(k => k !== 'group'), containerId: group.entity.id, limit: 20 })).items : null
       const members = inside ? (await store.members(group.entity.id, 'member', { limit: 50 })).items.map(r => ({ id: r.account_id, name: r.name, role: r.role })) : null
-      await ctx.views.page(c, { title: group.entity.title, view: 'groups.group', props: { group: json, activity, members } })
+      await ctx.views.page(c, { title: group.entity.title, view: 'groups.group', props: { group: json, activity, members, canAdmin: isGroupAdmin(c, group) } })
     })
-    // The buttons post here; the API does the work (same rules), then back to the group page.
-    for (const action of ['join', 'leave'] as const) {
-      router.post<unknown, unknown, { id: string }>(`groups.page.${action}`, `/groups/:id/${action}`, { hidden: true, params: uuid, form: { type: 'object', properties: {} } }, async c => {
-        if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
-        const group = await guard.load(c, c.input.params.id)
-        const me = c.viewer.user.id
-        const hooks = ctx.hooks.of(groupsHooks)
-        const event = { groupId: group.entity.id, accountId: me, actorId: me, site: c.site }
-        if (action === 'leave') {
-          if (group.membership && group.membership.role !== 'owner') {
-            await ctx.db.transaction(m => store.removeMembership(m, c.site, group.entity.id, me))
-            if (group.membership.status === 'member') await hooks.memberLeft.call(c.site, event)
-          }
-        } else if (group.membership?.status !== 'member' && group.membership?.status !== 'pending') {
-          const direct = group.fields.membership === 'open' || group.membership?.status === 'invited'
-          if (group.fields.hidden && group.membership?.status !== 'invited') throw problems.notFound('No such group.', { code: 'GROUP_NOT_FOUND' })
-          await ctx.db.transaction(m => store.setMembership(m, c.site, group.entity.id, me, { role: 'member', status: direct ? 'member' : 'pending' }))
-          await (direct ? hooks.memberJoined : hooks.requestCreated).call(c.site, event)
-        }
-        c.redirect(`/groups/${group.entity.id}`)
-      })
-    }
+    // The buttons post here; the service does the work (the API's rules), then back to the group page.
+    router.post<unknown, unknown, { id: string }>('groups.page.join', '/groups/:id/join', { hidden: true, params: uuid, form: { type: 'object', properties: {} } }, async c => {
+      await service.join(c, c.input.params.id)
+      c.redirect(`/groups/${c.input.params.id}`)
+    })
+    router.post<unknown, unknown, { id: string }>('groups.page.leave', '/groups/:id/leave', { hidden: true, params: uuid, form: { type: 'object', properties: {} } }, async c => {
+      if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
+      await service.removeMember(c, c.input.params.id, c.viewer.user.id)
+      c.redirect(`/groups/${c.input.params.id}`)
+    })
   })
 }

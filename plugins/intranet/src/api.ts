@@ -9,6 +9,11 @@ export interface WidgetType {
   config?: JsonSchema
   /** The widget's data for this viewer: only what they may read. */
   load(site: Site, viewer: Viewer, config: Record<string, unknown>): Promise<unknown>
+  /**
+   * The named view (defined by the widget's plugin) that renders the widget on the dashboard page, with props
+   * `{ data, config }` (`data`: what load returned). Without one, the page shows a generic list of `data.items`.
+   */
+  view?: string
 }
 
 export const intranetHooks = defineHooks('intranet', () => ({

@@ -1,56 +1,16 @@
 // @plein/plugin-intranet: the intranet home — a dashboard of widgets administrators arrange (widgets come from
 // other plugins through the intranet.widgets hook), a navigation menu builder, and an announcement banner.
-import { createAjv, definePlugin, HttpProblem, problems, type PluginContext, type RequestContext, type Site } from '@plein/core'
-import { intranetHooks, type WidgetType } from './api.js'
+import { definePlugin, HttpProblem, problems, type RequestContext } from '@plein/core'
+import { intranetHooks } from './api.js'
 import { IntranetCreate1765300000000 } from './migrations/IntranetCreate1765300000000.js'
+import { intranetPages } from './pages.js'
+import { IntranetStore, type MenuItem, type Placed } from './store.js'
 
 export { intranetHooks, type WidgetType } from './api.js'
-
-interface Placed {
-  id: string
-  type: string
-  column: 'main' | 'side'
-  config: Record<string, unknown>
-}
-
-interface MenuItem {
-  label: string
-  url: string
-  children?: MenuItem[]
-}
 
 const requireAdmin = (c: RequestContext) => {
   if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
   if (!c.viewer.isAdmin) throw problems.forbidden('Only site administrators arrange the intranet.', { code: 'NOT_ADMIN' })
-}
-
-const ajv = createAjv({ useDefaults: true })
-
-/** The intranet's own widgets: quick links (from the settings of the widget) and the announcement of now. */
-const builtIn = (ctx: PluginContext): WidgetType[] => [
-  {
-    type: 'intranet.quickLinks',
-    title: { nl: 'Snelkoppelingen', en: 'Quick links' },
-    config: {
-      type: 'object',
-      properties: { links: { type: 'array', maxItems: 50, default: [], items: { type: 'object', required: ['label', 'url'], properties: { label: { type: 'string', maxLength: 100 }, url: { type: 'string', maxLength: 2000, pattern: '^(https?://|/)' } } } } },
-    },
-    load: async (_s, _v, config) => ({ links: config.links }),
-  },
-  {
-    type: 'intranet.announcements',
-    title: { nl: 'Mededelingen', en: 'Announcements' },
-    load: async site => ({ items: await current(ctx, site) }),
-  },
-]
-
-async function current(ctx: PluginContext, site: Site) {
-  const now = ctx.clock.now()
-  const rows = await ctx.db.query(
-    'SELECT id, text, level, starts_at, ends_at FROM intranet_announcement WHERE site_id = $1 AND starts_at <= $2 AND ends_at > $2 ORDER BY starts_at DESC LIMIT 10',
-    [site.id, now],
-  )
-  return rows.map((r: any) => ({ id: r.id, text: r.text, level: r.level, startsAt: r.starts_at, endsAt: r.ends_at }))
 }
 
 const menuItem: Record<string, unknown> = {
@@ -69,26 +29,16 @@ export const intranetPlugin = definePlugin({
   migrations: [IntranetCreate1765300000000],
   hooks: intranetHooks,
   register(ctx) {
-    const hooks = ctx.hooks.of(intranetHooks)
-    const types = async (site: Site) => new Map((await hooks.widgets.call(site, builtIn(ctx), site)).map(w => [w.type, w]))
+    const store = new IntranetStore(ctx)
 
     ctx.routes(router => {
       router.get('intranet.widgetTypes', '/api/v1/intranet/widget-types', { summary: 'The widget types this site offers (from its enabled plugins).', responses: { 200: { description: 'Widget types.' } } }, async c => ({
-        items: [...(await types(c.site)).values()].map(w => ({ type: w.type, title: w.title, config: w.config ?? null })),
+        items: [...(await store.types(c.site)).values()].map(w => ({ type: w.type, title: w.title, config: w.config ?? null })),
       }))
 
       router.get('intranet.dashboard', '/api/v1/intranet/dashboard', { summary: 'The intranet home: each placed widget with its data for you.', responses: { 200: { description: 'The dashboard.' } } }, async c => {
-        const rows = await ctx.db.query('SELECT layout FROM intranet_dashboard WHERE site_id = $1', [c.site.id])
-        const layout: Placed[] = rows[0]?.layout ?? []
-        const available = await types(c.site)
-        const widgets = []
-        for (const w of layout) {
-          const type = available.get(w.type)
-          // A widget whose plugin is switched off on this site is left out, not an error.
-          if (!type) continue
-          widgets.push({ id: w.id, type: w.type, column: w.column, title: type.title, data: await type.load(c.site, c.viewer, w.config) })
-        }
-        return { widgets, announcements: await current(ctx, c.site) }
+        const widgets = (await store.dashboard(c.site, c.viewer)).map(w => ({ id: w.id, type: w.type, column: w.column, title: w.title, data: w.data }))
+        return { widgets, announcements: await store.current(c.site) }
       })
 
       router.put<{ widgets: Array<Omit<Placed, 'id'> & { id?: string }> }>(
@@ -112,33 +62,14 @@ export const intranetPlugin = definePlugin({
         },
         async c => {
           requireAdmin(c)
-          const available = await types(c.site)
-          const errors: Array<{ in: 'body'; location: { pointer: string }; detail: string; code: string }> = []
-          const layout: Placed[] = c.input.body.widgets.map((w, i) => {
-            const type = available.get(w.type)
-            if (!type) {
-              errors.push({ in: 'body', location: { pointer: `/widgets/${i}/type` }, detail: `"${w.type}" is not a widget type on this site`, code: 'widget' })
-              return { ...w, id: w.id ?? crypto.randomUUID(), column: w.column ?? 'main', config: w.config ?? {} }
-            }
-            const config = structuredClone(w.config ?? {})
-            if (type.config) {
-              const validate = ajv.compile(type.config as object)
-              if (!validate(config)) for (const e of validate.errors ?? []) errors.push({ in: 'body', location: { pointer: `/widgets/${i}/config${e.instancePath}` }, detail: e.message ?? 'is invalid', code: e.keyword })
-            }
-            return { id: w.id ?? crypto.randomUUID(), type: w.type, column: w.column ?? 'main', config }
-          })
-          if (errors.length > 0) throw new HttpProblem({ status: 400, detail: 'The dashboard is not valid.', code: 'INVALID_INPUT', errors })
-          await ctx.db.query(
-            'INSERT INTO intranet_dashboard (site_id, layout) VALUES ($1, $2) ON CONFLICT (site_id) DO UPDATE SET layout = EXCLUDED.layout, updated_at = now()',
-            [c.site.id, JSON.stringify(layout)],
-          )
-          return { widgets: layout }
+          const result = await store.setLayout(c.site, c.input.body.widgets)
+          if ('errors' in result) throw new HttpProblem({ status: 400, detail: 'The dashboard is not valid.', code: 'INVALID_INPUT', errors: result.errors })
+          return { widgets: result.layout }
         },
       )
 
       router.get('intranet.menu', '/api/v1/intranet/menu', { summary: 'The navigation menu.', responses: { 200: { description: 'The menu.' } } }, async c => {
-        const rows = await ctx.db.query('SELECT items FROM intranet_menu WHERE site_id = $1', [c.site.id])
-        return { items: (rows[0]?.items ?? []) as MenuItem[] }
+        return { items: await store.menu(c.site) }
       })
 
       router.put<{ items: MenuItem[] }>(
@@ -147,19 +78,18 @@ export const intranetPlugin = definePlugin({
         { summary: 'Build the navigation menu (site administrators): items with optional sub-items.', auth: true, body: { type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 50, items: menuItem } } }, responses: { 200: { description: 'The menu.' }, 403: { description: 'Not an administrator.' } } },
         async c => {
           requireAdmin(c)
-          await ctx.db.query('INSERT INTO intranet_menu (site_id, items) VALUES ($1, $2) ON CONFLICT (site_id) DO UPDATE SET items = EXCLUDED.items, updated_at = now()', [c.site.id, JSON.stringify(c.input.body.items)])
+          await store.setMenu(c.site, c.input.body.items)
           return { items: c.input.body.items }
         },
       )
 
       router.get('intranet.announcements.current', '/api/v1/intranet/announcements/current', { summary: 'The announcement banner: announcements whose time is now.', responses: { 200: { description: 'Current announcements.' } } }, async c => ({
-        items: await current(ctx, c.site),
+        items: await store.current(c.site),
       }))
 
       router.get('intranet.announcements.list', '/api/v1/intranet/announcements', { summary: 'All announcements, also past and future (administrators).', auth: true, responses: { 200: { description: 'Announcements.' } } }, async c => {
         requireAdmin(c)
-        const rows = await ctx.db.query('SELECT id, text, level, starts_at, ends_at FROM intranet_announcement WHERE site_id = $1 ORDER BY starts_at DESC LIMIT 200', [c.site.id])
-        return { items: rows.map((r: any) => ({ id: r.id, text: r.text, level: r.level, startsAt: r.starts_at, endsAt: r.ends_at })) }
+        return { items: await store.announcements(c.site) }
       })
 
       router.post<{ text: string; level?: 'info' | 'warning' | 'error'; startsAt: string; endsAt: string }>(
@@ -177,12 +107,9 @@ export const intranetPlugin = definePlugin({
           if (new Date(endsAt) <= new Date(startsAt)) {
             throw problems.badRequest('endsAt must be after startsAt.', { code: 'INVALID_RANGE', errors: [{ in: 'body', location: { pointer: '/endsAt' }, detail: 'must be after startsAt', code: 'range' }] })
           }
-          const rows = await ctx.db.query(
-            'INSERT INTO intranet_announcement (site_id, text, level, starts_at, ends_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-            [c.site.id, text, level ?? 'info', startsAt, endsAt, c.viewer.user!.id],
-          )
+          const id = await store.announce(c.site, c.viewer.user!.id, { text, level: level ?? 'info', startsAt, endsAt })
           c.status = 201
-          return { id: rows[0].id, text, level: level ?? 'info', startsAt, endsAt }
+          return { id, text, level: level ?? 'info', startsAt, endsAt }
         },
       )
 
@@ -192,12 +119,12 @@ export const intranetPlugin = definePlugin({
         { summary: 'Take an announcement down (administrators).', auth: true, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, responses: { 204: { description: 'Gone.' } } },
         async c => {
           requireAdmin(c)
-          const [, n] = (await ctx.db.query('DELETE FROM intranet_announcement WHERE id = $1 AND site_id = $2', [c.input.params.id, c.site.id])) as unknown as [unknown, number]
-          if (!n) throw problems.notFound('No such announcement.', { code: 'NOT_FOUND' })
+          if (!(await store.removeAnnouncement(c.site, c.input.params.id))) throw problems.notFound('No such announcement.', { code: 'NOT_FOUND' })
           c.status = 204
         },
       )
     })
+    intranetPages(ctx, store)
   },
 })
 

@@ -7,7 +7,9 @@ import { Feed } from 'feed'
 import { newsServiceRef } from './api.js'
 import { NewsCreate1765200000000 } from './migrations/NewsCreate1765200000000.js'
 import { articleRoutes } from './routes/articles.js'
+import { newsPages } from './pages.js'
 import { NewsStore } from './service.js'
+import { newsSeeder } from './seed.js'
 
 export { newsServiceRef, type NewsService } from './api.js'
 
@@ -17,7 +19,15 @@ export const newsPlugin = definePlugin({
   id: 'news',
   url: import.meta.url,
   optionalDependencies: { comments: '^1.0.0', search: '^1.0.0', intranet: '^1.0.0' },
-  settings: { type: 'object', additionalProperties: false, properties: { feedSize: { type: 'integer', minimum: 1, maximum: 100, default: 20 } } },
+  seed: newsSeeder,
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      feedSize: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+      timeZone: { type: 'string', maxLength: 64, default: 'Europe/Amsterdam', description: 'The time zone of publication dates on the editors’ form (IANA name).' },
+    },
+  },
   migrations: [NewsCreate1765200000000],
   register(ctx) {
     const store = new NewsStore(ctx)
@@ -58,6 +68,8 @@ export const newsPlugin = definePlugin({
         c.body = feed.atom1()
       }),
     )
+    // After the feed: /news/:id would otherwise take /news/feed.xml for an article id.
+    newsPages(ctx, store)
   },
 })
 

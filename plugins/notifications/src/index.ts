@@ -4,12 +4,14 @@ import { commentsHooks } from '@plein/plugin-comments/api'
 import { groupsHooks, groupsServiceRef } from '@plein/plugin-groups/api'
 import { notificationsServiceRef } from './api.js'
 import { NotificationsCreate1765000000000 } from './migrations/NotificationsCreate1765000000000.js'
+import { NotificationsDigestBySite1765200000000 } from './migrations/NotificationsDigestBySite1765200000000.js'
+import { notificationPages } from './pages.js'
 import { notificationRoutes } from './routes.js'
 import { mentions, Notifications } from './service.js'
 import { notificationsSettings } from './settings.js'
 
 export { notificationsServiceRef, type NotificationsService, type NotifyInput, type NotificationKind } from './api.js'
-export { mentions } from './service.js'
+export { mentions, digestMoment } from './service.js'
 
 interface FanOut {
   entityId: string
@@ -24,7 +26,7 @@ export const notificationsPlugin = definePlugin({
   url: import.meta.url,
   optionalDependencies: { comments: '^1.0.0', groups: '^1.0.0' },
   settings: notificationsSettings,
-  migrations: [NotificationsCreate1765000000000],
+  migrations: [NotificationsCreate1765000000000, NotificationsDigestBySite1765200000000],
   register(ctx) {
     const notifications = new Notifications(ctx)
     ctx.provide(notificationsServiceRef, () => ({
@@ -48,9 +50,14 @@ export const notificationsPlugin = definePlugin({
       const mentioned = mentions(text)
       if (mentioned.length > 0) await notifications.notify({ site, to: mentioned, kind: 'item.mentioned', entityId: entity.id, actorId: job.payload.actorId })
     })
-    ctx.jobs.define<{ ids: string[] }>('notifications.mail', async job => {
-      await notifications.mail(job.site as Site, job.payload.ids)
-    })
+    // Sending waits on the mail server more than on this process: several at a time (a digest run is thousands).
+    ctx.jobs.define<{ ids: string[] }>(
+      'notifications.mail',
+      async job => {
+        await notifications.mail(job.site as Site, job.payload.ids)
+      },
+      { concurrency: 8 },
+    )
     ctx.jobs.define('notifications.digest', async job => {
       const queued = await notifications.queueDigests()
       if (queued > 0) job.log.info({ queued }, 'digests queued')
@@ -104,6 +111,7 @@ export const notificationsPlugin = definePlugin({
     }))
 
     notificationRoutes(ctx, notifications)
+    notificationPages(ctx, notifications)
   },
 })
 

@@ -1,6 +1,6 @@
 // /api/v1/notifications, following, e-mail preferences and the one-click unsubscribe page.
-import { ENTITY_SQL, escapeHtml, pageQueryProperties, problems, cursorColumn, cursorTime, decodeCursor, toPage, type PluginContext, type RequestContext } from '@plein/core'
-import type { EmailMode, Notifications, NotificationRow } from './service.js'
+import { escapeHtml, pageQueryProperties, problems, type PluginContext, type RequestContext } from '@plein/core'
+import type { EmailMode, Notifications } from './service.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const emailMode = { enum: ['immediate', 'daily', 'weekly', 'never'] }
@@ -41,53 +41,7 @@ export function notificationRoutes(ctx: PluginContext, notifications: Notificati
           },
         },
       },
-      async c => {
-        const user = signedIn(c)
-        const cursor = decodeCursor(c.input.query.cursor)
-        const params: unknown[] = [user.id, c.site.id]
-        if (cursor) params.push(cursor.micros, cursor.id)
-        params.push(c.input.query.limit + 1)
-        const rows: Array<NotificationRow & { cursor_us: string }> = await ctx.db.query(
-          `SELECT n.*, ${cursorColumn('n')} AS cursor_us FROM notifications_notification n
-            WHERE n.account_id = $1 AND n.site_id = $2 ${cursor ? `AND (n.created_at, n.id) < (${cursorTime('$3')}, $4::uuid)` : ''}
-            ORDER BY n.created_at DESC, n.id DESC LIMIT $${params.length}`,
-          params,
-        )
-        const page = toPage(rows, c.input.query.limit, r => r)
-        // Access is checked again now: a notification about something you can no longer read shows nothing of it.
-        const entityIds = page.items.map(r => r.entity_id).filter((x): x is string => x !== null)
-        const entities = entityIds.length
-          ? (await ctx.db.query(`SELECT ${ENTITY_SQL.columns('e')} FROM entity e WHERE e.site_id = $1 AND e.id = ANY($2::uuid[])`, [c.site.id, entityIds])).map(ENTITY_SQL.fromRow)
-          : []
-        const readable = entities.filter(e => ctx.access.canRead(c.viewer, e, c.site))
-        const items = new Map((await ctx.content.serialize(readable, c.viewer, c.site)).map(i => [i.id, i]))
-        const actors = await ctx.users.byIds(page.items.map(r => r.actor_id).filter((x): x is string => x !== null))
-        // Unread, and about nothing or about something this viewer may still read: one query.
-        const readableSql = ctx.access.readableWhere(c.viewer, c.site, 'e', 3)
-        const unread: Array<{ n: number }> = await ctx.db.query(
-          `SELECT count(*)::int AS n FROM notifications_notification n LEFT JOIN entity e ON e.id = n.entity_id
-            WHERE n.account_id = $1 AND n.site_id = $2 AND n.read_at IS NULL AND (n.entity_id IS NULL OR (${readableSql.sql}))`,
-          [user.id, c.site.id, ...readableSql.params],
-        )
-        return {
-          items: page.items
-            .filter(r => r.entity_id === null || items.has(r.entity_id))
-            .map(r => {
-              const actor = r.actor_id ? actors.get(r.actor_id) : undefined
-              return {
-                id: r.id,
-                kind: r.kind,
-                ...(r.entity_id ? { item: items.get(r.entity_id) } : {}),
-                ...(actor ? { actor: ctx.users.json(actor, c.viewer) } : {}),
-                ...(Object.keys(r.data).length ? { data: r.data } : {}),
-                createdAt: r.created_at,
-                read: r.read_at !== null,
-              }
-            }),
-          nextCursor: page.nextCursor,
-          unread: unread[0]!.n,
-        }
-      },
+      async c => notifications.list(c.viewer, c.site, { limit: c.input.query.limit, cursor: c.input.query.cursor }),
     )
 
     router.post<{ ids?: string[] }>(
@@ -100,12 +54,7 @@ export function notificationRoutes(ctx: PluginContext, notifications: Notificati
         responses: { 204: { description: 'Marked.' } },
       },
       async c => {
-        const user = signedIn(c)
-        const ids = c.input.body.ids
-        await ctx.db.query(
-          `UPDATE notifications_notification SET read_at = now() WHERE account_id = $1 AND site_id = $2 AND read_at IS NULL ${ids ? 'AND id = ANY($3::uuid[])' : ''}`,
-          ids ? [user.id, c.site.id, ids] : [user.id, c.site.id],
-        )
+        await notifications.markRead(c.site, signedIn(c).id, c.input.body.ids)
         c.status = 204
       },
     )

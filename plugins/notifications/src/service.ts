@@ -1,5 +1,5 @@
 // Notifications: who follows what, creating notifications (access checked per recipient), and e-mail.
-import { ENTITY_SQL, escapeHtml, type EntityRecord, type PluginContext, type Site } from '@plein/core'
+import { ENTITY_SQL, cursorColumn, cursorTime, decodeCursor, escapeHtml, toPage, type EntityRecord, type ItemJson, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { NotifyInput } from './api.js'
 import type { NotificationsSettings } from './settings.js'
 
@@ -56,8 +56,136 @@ const TEXTS = {
   },
 }
 
+/** One notification as the API and the pages show it. */
+export interface NotificationJson {
+  id: string
+  kind: string
+  item?: ItemJson
+  actor?: Record<string, string>
+  data?: Record<string, unknown>
+  createdAt: Date
+  read: boolean
+}
+
+/** Something an account follows, as the preferences page lists it. */
+export interface FollowJson {
+  id: string
+  /** The item's kind (e.g. 'group', 'blog'), 'person', or 'unavailable' (gone, or no longer readable). */
+  type: string
+  title?: string
+  url?: string
+}
+
+/** The latest digest moment (the hour `hourUtc`, UTC) at or before `now`. */
+export function digestMoment(now: Date, hourUtc: number): Date {
+  const moment = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hourUtc))
+  if (moment.getTime() > now.getTime()) moment.setUTCDate(moment.getUTCDate() - 1)
+  return moment
+}
+
+/** The sentence for a notification in a language ("Alice commented on “Plan”"). */
+export function sentence(locale: string, kind: string, actor: string | undefined, title: string): string {
+  const t = locale === 'en' ? TEXTS.en : TEXTS.nl
+  const say = (t as Record<string, unknown>)[kind] as ((a: string, b: string) => string) | undefined
+  return (say ?? t.other)(actor ?? t.someone, title)
+}
+
 export class Notifications {
   constructor(private readonly ctx: PluginContext) {}
+
+  /**
+   * A page of a viewer's notifications on a site, newest first, and the unread count. Access is checked again
+   * now: a notification about something the viewer can no longer read is left out (and not counted).
+   */
+  async list(viewer: Viewer, site: Site, options: { limit: number; cursor?: string }): Promise<{ items: NotificationJson[]; nextCursor: string | null; unread: number }> {
+    const user = viewer.user!
+    const cursor = decodeCursor(options.cursor)
+    const params: unknown[] = [user.id, site.id]
+    if (cursor) params.push(cursor.micros, cursor.id)
+    params.push(options.limit + 1)
+    const rows: Array<NotificationRow & { cursor_us: string }> = await this.ctx.db.query(
+      `SELECT n.*, ${cursorColumn('n')} AS cursor_us FROM notifications_notification n
+        WHERE n.account_id = $1 AND n.site_id = $2 ${cursor ? `AND (n.created_at, n.id) < (${cursorTime('$3')}, $4::uuid)` : ''}
+        ORDER BY n.created_at DESC, n.id DESC LIMIT $${params.length}`,
+      params,
+    )
+    const page = toPage(rows, options.limit, r => r)
+    const entityIds = page.items.map(r => r.entity_id).filter((x): x is string => x !== null)
+    const entities = entityIds.length
+      ? (await this.ctx.db.query(`SELECT ${ENTITY_SQL.columns('e')} FROM entity e WHERE e.site_id = $1 AND e.id = ANY($2::uuid[])`, [site.id, entityIds])).map(ENTITY_SQL.fromRow)
+      : []
+    const readable = entities.filter(e => this.ctx.access.canRead(viewer, e, site))
+    const items = new Map((await this.ctx.content.serialize(readable, viewer, site)).map(i => [i.id, i]))
+    const actors = await this.ctx.users.byIds(page.items.map(r => r.actor_id).filter((x): x is string => x !== null))
+    return {
+      items: page.items
+        .filter(r => r.entity_id === null || items.has(r.entity_id))
+        .map(r => {
+          const actor = r.actor_id ? actors.get(r.actor_id) : undefined
+          return {
+            id: r.id,
+            kind: r.kind,
+            ...(r.entity_id ? { item: items.get(r.entity_id) } : {}),
+            ...(actor ? { actor: this.ctx.users.json(actor, viewer) } : {}),
+            ...(Object.keys(r.data).length ? { data: r.data } : {}),
+            createdAt: r.created_at,
+            read: r.read_at !== null,
+          }
+        }),
+      nextCursor: page.nextCursor,
+      unread: await this.unread(viewer, site),
+    }
+  }
+
+  /**
+   * Unread notifications about nothing or about something the viewer may still read: one query on the partial
+   * index of unread notifications. With `cap`, counting stops there (the bell shows "99+").
+   */
+  async unread(viewer: Viewer, site: Site, cap?: number): Promise<number> {
+    const readableSql = this.ctx.access.readableWhere(viewer, site, 'e', 3)
+    const rows: Array<{ n: number }> = await this.ctx.db.query(
+      `SELECT count(*)::int AS n FROM (
+         SELECT 1 FROM notifications_notification n LEFT JOIN entity e ON e.id = n.entity_id
+          WHERE n.account_id = $1 AND n.site_id = $2 AND n.read_at IS NULL AND (n.entity_id IS NULL OR (${readableSql.sql}))
+          ${cap ? `LIMIT ${Math.floor(cap)}` : ''}) x`,
+      [viewer.user!.id, site.id, ...readableSql.params],
+    )
+    return rows[0]!.n
+  }
+
+  /**
+   * What an account follows on a site, a page at a time (by target id, on the primary key): items and groups the
+   * viewer may read with their title and address, people by name; anything else only as "no longer available".
+   */
+  async follows(viewer: Viewer, site: Site, options: { limit: number; after?: string }): Promise<{ items: FollowJson[]; next: string | null }> {
+    const params: unknown[] = [site.id, viewer.user!.id]
+    if (options.after) params.push(options.after)
+    params.push(options.limit + 1)
+    const rows: Array<{ target_id: string }> = await this.ctx.db.query(
+      `SELECT target_id FROM notifications_follow WHERE site_id = $1 AND account_id = $2 ${options.after ? 'AND target_id > $3::uuid' : ''}
+        ORDER BY target_id LIMIT $${params.length}`,
+      params,
+    )
+    const more = rows.length > options.limit
+    const ids = rows.slice(0, options.limit).map(r => r.target_id)
+    const entities = await this.entities(site, ids)
+    const people = await this.ctx.users.byIds(ids.filter(id => !entities.has(id)))
+    const items = ids.map((id): FollowJson => {
+      const e = entities.get(id)
+      if (e) return this.ctx.access.canRead(viewer, e, site) ? { id, type: e.kind, title: e.title, url: this.ctx.content.urlOf(e) } : { id, type: 'unavailable' }
+      const person = people.get(id)
+      return person ? { id, type: 'person', title: person.name } : { id, type: 'unavailable' }
+    })
+    return { items, next: more ? ids[ids.length - 1]! : null }
+  }
+
+  /** Marks the given notifications read, or all of them. */
+  async markRead(site: Site, accountId: string, ids?: string[]): Promise<void> {
+    await this.ctx.db.query(
+      `UPDATE notifications_notification SET read_at = now() WHERE account_id = $1 AND site_id = $2 AND read_at IS NULL ${ids ? 'AND id = ANY($3::uuid[])' : ''}`,
+      ids ? [accountId, site.id, ids] : [accountId, site.id],
+    )
+  }
 
   async follow(site: Site, accountId: string, targetId: string): Promise<void> {
     await this.ctx.db.query(
@@ -177,30 +305,52 @@ export class Notifications {
     return true
   }
 
-  /** Queues a digest for every (site, account) due one; returns how many were queued. */
+  /**
+   * Queues a digest for every (site, account) due one; returns how many were queued. Digests go out from each
+   * site's `digestHourUtc` on (by the kernel's clock): a daily one when none went out since the latest such
+   * hour, a weekly one when none went out in the six days before it.
+   */
   async queueDigests(limit = 2000): Promise<number> {
-    const due: Array<{ site_id: string; account_id: string }> = await this.ctx.db
-      .query(
-        `UPDATE notifications_preference p SET last_digest_at = now()
-          WHERE (p.site_id, p.account_id) IN (
-            SELECT site_id, account_id FROM notifications_preference
-             WHERE (email = 'daily' AND last_digest_at < now() - interval '23 hours') OR (email = 'weekly' AND last_digest_at < now() - interval '167 hours')
-             LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING p.site_id, p.account_id`,
-        [limit],
-      )
-      .then((r: any) => r[0])
+    const now = this.ctx.clock.now()
+    // The sites with preferences: a loose index scan over the primary key, one probe per site.
+    const sites: Array<{ site_id: string }> = await this.ctx.db.query(
+      `WITH RECURSIVE s AS (
+         (SELECT site_id FROM notifications_preference ORDER BY site_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT p.site_id FROM notifications_preference p WHERE p.site_id > s.site_id ORDER BY p.site_id LIMIT 1) FROM s WHERE s.site_id IS NOT NULL
+       ) SELECT site_id FROM s WHERE site_id IS NOT NULL`,
+    )
     let queued = 0
-    for (const d of due) {
-      const ids: Array<{ id: string }> = await this.ctx.db.query(
-        `SELECT id FROM notifications_notification WHERE site_id = $1 AND account_id = $2 AND emailed_at IS NULL AND read_at IS NULL ORDER BY created_at DESC LIMIT 50`,
-        [d.site_id, d.account_id],
-      )
-      if (ids.length === 0) continue
-      const site = await this.ctx.siteById(d.site_id)
-      if (!site) continue
-      await this.ctx.jobs.enqueue('notifications.mail', { ids: ids.map(i => i.id) }, { site })
-      queued++
+    for (const { site_id } of sites) {
+      const site = await this.ctx.siteById(site_id)
+      if (!site || !site.isEnabled(this.ctx.id)) continue
+      const moment = digestMoment(now, this.ctx.settings<NotificationsSettings>(site).digestHourUtc ?? 6)
+      // In batches until nobody on this site is due; each batch's notifications in one query (no query per person).
+      for (;;) {
+        const due: Array<{ account_id: string }> = await this.ctx.db
+          .query(
+            `UPDATE notifications_preference p SET last_digest_at = $2
+              WHERE p.site_id = $1 AND p.account_id IN (
+                SELECT account_id FROM notifications_preference
+                 WHERE site_id = $1 AND ((email = 'daily' AND last_digest_at < $3) OR (email = 'weekly' AND last_digest_at < $4))
+                 LIMIT $5 FOR UPDATE SKIP LOCKED)
+              RETURNING p.account_id`,
+            [site.id, now, moment, new Date(moment.getTime() - 6 * 86_400_000), limit],
+          )
+          .then((r: any) => r[0])
+        if (due.length === 0) break
+        const waiting: Array<{ ids: string[] }> = await this.ctx.db.query(
+          `SELECT (array_agg(id ORDER BY created_at DESC))[1:50] AS ids FROM notifications_notification
+            WHERE site_id = $1 AND account_id = ANY($2::uuid[]) AND emailed_at IS NULL AND read_at IS NULL
+            GROUP BY account_id`,
+          [site.id, due.map(d => d.account_id)],
+        )
+        for (const w of waiting) {
+          await this.ctx.jobs.enqueue('notifications.mail', { ids: w.ids }, { site })
+          queued++
+        }
+        if (due.length < limit) break
+      }
     }
     return queued
   }

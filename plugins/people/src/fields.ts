@@ -1,7 +1,7 @@
 // Profile fields: checking values against a site's definitions, who sees which field, and what the
 // directory's search and filters index of them.
 import { createHash } from 'node:crypto'
-import { siteToken, type Site, type Viewer } from '@plein/core'
+import { siteToken, type ProblemFieldError, type Site, type Viewer } from '@plein/core'
 import type { FieldDefinition, FieldValue, Visibility } from './api.js'
 
 export type Fields = Readonly<Record<string, FieldDefinition>>
@@ -161,4 +161,33 @@ export function searchQuery(q: string, level: number): string | undefined {
   if (tokens.length === 0) return undefined
   const weights = WEIGHTS_FOR_LEVEL[level]!
   return tokens.map(w => `${w}:*${weights}`).join(' & ')
+}
+
+const fieldProblem = (name: string, detail: string, code: string): ProblemFieldError => ({ in: 'body', location: { pointer: `/${name}` }, detail, code })
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+
+/**
+ * The new data of a profile from a PUT body, against the site's fields. Fields kept by administrators stay as
+ * they are when someone else writes (and may only be sent unchanged).
+ */
+export function profileFromBody(fields: Fields, body: Record<string, unknown>, current: ProfileData, asAdmin: boolean): { data: ProfileData; errors: ProblemFieldError[] } {
+  const errors: ProblemFieldError[] = []
+  const data: ProfileData = {}
+  for (const name of Object.keys(body)) {
+    if (!Object.hasOwn(fields, name)) errors.push(fieldProblem(name, 'is not a profile field on this site', 'unknown'))
+  }
+  for (const [name, def] of Object.entries(fields)) {
+    const checked = checkValue(name, def, body[name])
+    if (def.editableBy === 'admins' && !asAdmin) {
+      if (current[name] !== undefined) data[name] = current[name]!
+      if (Object.hasOwn(body, name) && !checked.problem && !same(checked.value, current[name])) {
+        errors.push(fieldProblem(name, 'is kept by the administrators of this site', 'readOnly'))
+      }
+      continue
+    }
+    if (checked.problem) errors.push(fieldProblem(name, checked.problem.reason, checked.problem.code))
+    else if (checked.value !== undefined) data[name] = checked.value
+  }
+  return { data, errors }
 }

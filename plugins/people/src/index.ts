@@ -5,6 +5,7 @@ import { intranetHooks } from '@plein/plugin-intranet/api'
 import { peopleServiceRef } from './api.js'
 import { mayUse, viewerLevel } from './fields.js'
 import { PeopleCreateProfile1765300000100 } from './migrations/PeopleCreateProfile1765300000100.js'
+import { peoplePages, profilePages } from './pages.js'
 import { directoryRoutes, profileRoutes } from './routes/people.js'
 import { transferRoutes } from './routes/transfer.js'
 import { PeopleStore } from './service.js'
@@ -35,6 +36,7 @@ export const peoplePlugin = definePlugin({
       {
         type: 'people.search',
         title: { nl: 'Collega zoeken', en: 'Find a colleague' },
+        view: 'people.widget.search',
         config: { type: 'object', properties: { count: { type: 'integer', minimum: 0, maximum: 20, default: 5, description: 'Newest colleagues shown.' } } },
         load: async (site, viewer, config) => {
           const level = viewerLevel(viewer, site)
@@ -60,6 +62,8 @@ export const peoplePlugin = definePlugin({
     directoryRoutes(ctx, store)
     transferRoutes(ctx, store)
     profileRoutes(ctx, store)
+    peoplePages(ctx, store)
+    profilePages(ctx, store)
   },
 })
 

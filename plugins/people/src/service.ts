@@ -1,10 +1,10 @@
 // The directory's SQL: profiles per site, searched and filtered through their indexes, written in batches.
-import { ENTITY_SQL, type Database, type EntityManager, type PluginContext, type Site, type Viewer } from '@plein/core'
+import { ENTITY_SQL, type Database, type EntityManager, type ItemJson, type PluginContext, type ProblemFieldError, type Site, type Viewer } from '@plein/core'
 import { groupsServiceRef } from '@plein/plugin-groups/api'
-import type { PersonJson } from './api.js'
+import type { FieldValue, PersonJson } from './api.js'
 import { decodeKey, encodeKey } from '@plein/core'
 import { isTextKey } from './cursor.js'
-import { facet, facetsOf, searchFingerprint, searchQuery, searchTexts, vectorFromTexts, vectorSql, viewerLevel, visibleData, type Fields, type ProfileData } from './fields.js'
+import { facet, facetsOf, profileFromBody, searchFingerprint, searchQuery, searchTexts, vectorFromTexts, vectorSql, viewerLevel, visibleData, type Fields, type ProfileData } from './fields.js'
 import type { PeopleSettings } from './settings.js'
 
 export interface ProfileRow {
@@ -25,6 +25,23 @@ export interface ListFilter {
 }
 
 type Runner = Pick<Database, 'query'> | EntityManager
+
+/** A profile page's data: the person, their groups (when the site has groups) and latest content. */
+export type ProfileJson = PersonJson & { groups?: Array<{ id: string; name: string; url: string }>; recent: ItemJson[] }
+
+/** One checked row of an import. */
+export interface ImportedRow {
+  email: string
+  name: string
+  values: ReadonlyArray<readonly [string, FieldValue | undefined]>
+}
+
+export interface ImportResult {
+  rows: number
+  accountsCreated: number
+  profilesCreated: number
+  profilesUpdated: number
+}
 
 /** Rows per INSERT in a batch write: big enough to be fast, small enough to keep parameters modest. */
 const BATCH = 2000
@@ -210,6 +227,62 @@ export class PeopleStore {
       fields: visibleData(this.fields(site), row.data, viewerLevel(viewer, site), own),
       url: `/people/${row.accountId}`,
       updatedAt: row.updatedAt,
+    }
+  }
+
+  /** A profile page: the person, their groups and their latest content, all as this viewer may see them. */
+  async profile(viewer: Viewer, site: Site, row: ProfileRow): Promise<ProfileJson> {
+    const recentItems = this.settings(site).recentItems
+    const kinds = this.ctx.content.enabledKinds(site).filter(k => k !== 'group')
+    const recent: ItemJson[] = recentItems > 0 && kinds.length > 0 ? (await this.ctx.content.page(viewer, site, { kinds, ownerId: row.accountId, limit: recentItems })).items : []
+    const groups = await this.groupsOf(viewer, site, row.accountId)
+    return { ...this.json(site, viewer, row), ...(groups !== undefined ? { groups } : {}), recent }
+  }
+
+  /**
+   * Writes one profile (replacing it) from field values by name, checked against the site's fields: every
+   * problem, or the profile as written (`created` when it is new). The API's PUT and the edit form both use it.
+   */
+  async writeProfile(
+    site: Site,
+    account: { id: string; name: string },
+    body: Record<string, unknown>,
+    asAdmin: boolean,
+  ): Promise<{ errors: ProblemFieldError[] } | { row: ProfileRow; created: boolean }> {
+    const current = await this.get(site, account.id)
+    const { data, errors } = profileFromBody(this.fields(site), body, current?.data ?? {}, asAdmin)
+    if (errors.length > 0) return { errors }
+    await this.ensureIndexed(site)
+    await this.db.transaction(m => this.saveMany(m, site, [{ accountId: account.id, name: account.name, data }]))
+    return { row: (await this.get(site, account.id))!, created: !current }
+  }
+
+  /**
+   * Imports checked CSV rows in one transaction: accounts for new e-mail addresses, each profile gets the
+   * row's columns (an undefined value clears the field) and keeps its other fields.
+   */
+  async importRows(site: Site, rows: ReadonlyArray<ImportedRow>): Promise<ImportResult> {
+    await this.ensureIndexed(site)
+    const { accounts, result } = await this.ctx.users.ensure(rows, site, async (m, accounts) => {
+      const ids = rows.map(r => accounts.get(r.email.toLowerCase())!.id)
+      const existing = await this.dataOf(m, site, ids)
+      const profiles = rows.map((r, i) => {
+        const data: ProfileData = { ...existing.get(ids[i]!) }
+        for (const [name, value] of r.values) {
+          if (value === undefined) delete data[name]
+          else data[name] = value
+        }
+        return { accountId: ids[i]!, name: accounts.get(r.email.toLowerCase())!.name, data }
+      })
+      await this.saveMany(m, site, profiles)
+      return existing.size
+    })
+    const updated = result ?? 0
+    return {
+      rows: rows.length,
+      accountsCreated: [...accounts.values()].filter(a => a.created).length,
+      profilesCreated: rows.length - updated,
+      profilesUpdated: updated,
     }
   }
 

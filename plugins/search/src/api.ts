@@ -1,6 +1,6 @@
 // What other plugins may use of the search plugin: the hook through which they give their searchable text,
 // and the engine interface for installations that outgrow PostgreSQL search.
-import { defineHooks, filter, type EntityRecord, type Site, type Viewer } from '@plein/core'
+import { createServiceRef, defineHooks, filter, type EntityRecord, type Site, type Viewer } from '@plein/core'
 
 export interface SearchDocument {
   /** Weighted above the body. */
@@ -43,3 +43,18 @@ export interface SearchEngine {
   remove(entityId: string): Promise<void>
   query(viewer: Viewer, site: Site, query: SearchQuery): Promise<{ hits: SearchHit[]; nextCursor: string | null }>
 }
+
+/** What `plein seed` writes to the index: an item's searchable text, exactly as the `document` filter would give it. */
+export interface SearchSeedDocument {
+  id: string
+  title: string
+  /** Plain text. */
+  body: string
+}
+
+/** Offered by the search plugin's seeder to the seeders after it: indexes many seeded items in one statement. */
+export interface SearchSeeder {
+  index(documents: SearchSeedDocument[]): Promise<void>
+}
+
+export const searchSeederRef = createServiceRef<SearchSeeder>('search.seeder')

@@ -4,8 +4,9 @@ import { searchHooks, type SearchEngine } from './api.js'
 import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
 import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
+import { searchSeeder } from './seed.js'
 
-export { searchHooks, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
+export { searchHooks, searchSeederRef, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const BACKFILL_BATCH = 200
@@ -15,6 +16,7 @@ export const searchPlugin = definePlugin({
   url: import.meta.url,
   migrations: [SearchCreateText1764900000000],
   hooks: searchHooks,
+  seed: searchSeeder,
   register(ctx) {
     const engine: SearchEngine = new PostgresSearchEngine(ctx)
     const hooks = ctx.hooks.of(searchHooks)

@@ -88,6 +88,12 @@ export class SubsiteDirectory {
     await this.ctx.changes.publish('subsites', { id, hosts })
   }
 
+  /** Drops every cached site (after change notices may have been missed). */
+  forgetAll(): void {
+    this.byId.clear()
+    this.byHost.clear()
+  }
+
   /** Drops cached sites so the next request reads the stored record (after a change). */
   forget(id: string, hosts: string[] = []): void {
     const site = this.byId.get(id)

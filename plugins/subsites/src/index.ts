@@ -1,9 +1,12 @@
 // @plein/plugin-subsites: many sites in one installation, each with its own host, plugins and settings.
-import { definePlugin } from '@plein/core'
+import { definePlugin, isResync } from '@plein/core'
 import { subsitesHooks, subsitesServiceRef } from './api.js'
 import { SubsiteDirectory } from './directory.js'
 import { SubsitesCreateSubsite1764700000000 } from './migrations/SubsitesCreateSubsite1764700000000.js'
+import { subsiteActions } from './actions.js'
+import { subsitePages } from './pages.js'
 import { subsiteRoutes } from './routes/subsites.js'
+import { subsitesSeeder } from './seed.js'
 import { subsitesSettings, type SubsitesSettings } from './settings.js'
 
 export { subsitesHooks, subsitesServiceRef, type SubsiteInput, type SubsiteRecord, type SubsitesService } from './api.js'
@@ -17,24 +20,28 @@ export const subsitesPlugin = definePlugin({
   settings: subsitesSettings,
   migrations: [SubsitesCreateSubsite1764700000000],
   hooks: subsitesHooks,
+  seed: subsitesSeeder,
   register(ctx) {
     const directory = new SubsiteDirectory(ctx)
     directoryOf.set(ctx, directory)
     ctx.hooks.kernel.resolveSite.tap(host => directory.resolve(host))
     ctx.hooks.kernel.loadSite.tap(id => directory.byIdLoad(id))
+    const actions = subsiteActions(ctx, directory)
+    // Tools (the CLI) change subsites through the same actions as the API: checked, hooked and audited.
     ctx.provide(subsitesServiceRef, () => ({
       list: () => directory.list(),
-      create: (input, createdBy) => directory.create(input, createdBy),
-      update: (id, changes) => directory.update(id, changes),
-      remove: async id => {
-        await directory.remove(id)
-      },
+      create: (input, createdBy) => actions.create(input, createdBy ?? null),
+      update: (id, changes) => actions.update(id, changes, null),
+      remove: id => actions.remove(id, null),
     }))
-    subsiteRoutes(ctx, directory)
+    subsiteRoutes(ctx, directory, actions)
+    subsitePages(ctx, directory, actions)
   },
   async start(ctx) {
     // Another process changed a subsite: forget our cached copy (the next request reads the record).
     ctx.changes.subscribe('subsites', message => {
+      // Notices may have been missed while the database was away: forget every cached subsite.
+      if (isResync(message)) return directoryOf.get(ctx)?.forgetAll()
       const { id, hosts } = message as { id: string; hosts: string[] }
       directoryOf.get(ctx)?.forget(id, hosts)
     })

@@ -3,10 +3,12 @@ import { definePlugin, htmlToText } from '@plein/core'
 import { commentsHooks } from '@plein/plugin-comments/api'
 import { searchHooks } from '@plein/plugin-search/api'
 import { WikiCreatePages1765300000000 } from './migrations/WikiCreatePages1765300000000.js'
+import { wikiPages } from './pages.js'
 import { pageRoutes } from './routes/pages.js'
 import { revisionRoutes } from './routes/revisions.js'
 import { WikiService } from './service.js'
 import { wikiSettings } from './settings.js'
+import { wikiSeeder } from './seed.js'
 
 export { wikiLinkTargets, type WikiPageJson, type WikiRevisionJson } from './api.js'
 
@@ -18,6 +20,7 @@ export const wikiPlugin = definePlugin({
   optionalDependencies: { comments: '^1.0.0', search: '^1.0.0', groups: '^1.0.0' },
   settings: wikiSettings,
   migrations: [WikiCreatePages1765300000000],
+  seed: wikiSeeder,
   register(ctx) {
     const wiki = new WikiService(ctx)
     ctx.content.kind({
@@ -44,6 +47,7 @@ export const wikiPlugin = definePlugin({
     }))
     pageRoutes(ctx, wiki)
     revisionRoutes(ctx, wiki)
+    wikiPages(ctx, wiki)
   },
 })
 

@@ -3,6 +3,7 @@ import { ENTITY_SQL, HttpProblem, problems, sanitizeHtml, type Database, type En
 import { wikiLinkTargets } from './api.js'
 import { decodeKey, encodeKey } from '@plein/core'
 import { isNumberKey, isTextKey } from './cursor.js'
+import { diffLines, diffStats, htmlToLines, type DiffHunk } from './diff.js'
 
 export interface PageFields {
   body: string
@@ -31,6 +32,32 @@ export interface ListFilter {
 }
 
 type Runner = Pick<Database, 'query'> | EntityManager
+
+/** A page in the tree the web shows, with its readable subpages by title. */
+export interface TreeNode {
+  entity: EntityRecord
+  children: TreeNode[]
+}
+
+/** A new page, as the API and the page form give it. */
+export interface CreateInput {
+  title: string
+  /** HTML; sanitized here. */
+  body: string
+  parentId?: string
+  containerId?: string
+  access?: { read?: string[]; write?: string[] }
+  summary?: string
+}
+
+/** What changed between two revisions of a page. */
+export interface RevisionDiff {
+  from: RevisionRow
+  to: RevisionRow
+  hunks: DiffHunk[]
+  inserted: number
+  deleted: number
+}
 
 export interface EditInput {
   site: Site
@@ -142,6 +169,64 @@ export class WikiService {
     const shown = (more ? rows.slice(0, filter.limit) : rows).map(ENTITY_SQL.fromRow)
     const last = shown[shown.length - 1]
     return { items: shown, nextCursor: more && last ? encodeKey([last.title.toLowerCase(), last.id]) : null }
+  }
+
+  /**
+   * A tree of pages for the web: the readable top-level pages of the site (container null) or of one group, one
+   * page of them at a time by title, with all their readable subpages, in two queries. A subpage whose parent the
+   * viewer may not read shows at the top, as in the API's list with topLevel. At most `maxNodes` subpages.
+   */
+  async tree(viewer: Viewer, site: Site, options: { containerId: string | null; limit: number; cursor?: string; maxNodes?: number }): Promise<{ roots: TreeNode[]; nextCursor: string | null; truncated: boolean }> {
+    const cursor = decodeKey(options.cursor, isTextKey)
+    const where = this.ctx.access.readableWhere(viewer, site, 'e', 1)
+    const params: unknown[] = [...where.params]
+    const parentReadable = this.ctx.access.readableWhere(viewer, site, 'pe', params.length + 1)
+    params.push(...parentReadable.params)
+    const clauses = [where.sql, `e.kind = 'wiki'`, `(p.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM entity pe WHERE pe.id = p.parent_id AND ${parentReadable.sql}))`]
+    if (options.containerId === null) clauses.push('e.container_id IS NULL')
+    else {
+      params.push(options.containerId)
+      clauses.push(`e.container_id = $${params.length}`)
+    }
+    if (cursor) {
+      params.push(cursor[0], cursor[1])
+      clauses.push(`(lower(e.title), e.id) > ($${params.length - 1}, $${params.length}::uuid)`)
+    }
+    params.push(options.limit + 1)
+    const top: Array<Parameters<typeof ENTITY_SQL.fromRow>[0]> = await this.db.query(
+      `SELECT ${ENTITY_SQL.columns('e')} FROM entity e JOIN wiki_page p ON p.entity_id = e.id
+        WHERE ${clauses.join(' AND ')} ORDER BY lower(e.title), e.id LIMIT $${params.length}`,
+      params,
+    )
+    const more = top.length > options.limit
+    const roots = (more ? top.slice(0, options.limit) : top).map(ENTITY_SQL.fromRow)
+    const last = roots[roots.length - 1]
+    const maxNodes = options.maxNodes ?? 1000
+    // The subpages: down from the roots through readable pages only (a hidden page cuts its branch here).
+    const below = this.ctx.access.readableWhere(viewer, site, 'e', 1)
+    const downParams = [...below.params, roots.map(r => r.id), maxNodes + 1]
+    const rows: Array<Parameters<typeof ENTITY_SQL.fromRow>[0] & { parent_id: string }> = roots.length === 0 ? [] : await this.db.query(
+      `WITH RECURSIVE down (id, parent_id, depth) AS (
+         SELECT p.entity_id, p.parent_id, 1 FROM wiki_page p JOIN entity e ON e.id = p.entity_id
+          WHERE p.parent_id = ANY($${downParams.length - 1}::uuid[]) AND e.kind = 'wiki' AND ${below.sql}
+         UNION ALL
+         SELECT p.entity_id, p.parent_id, down.depth + 1 FROM down JOIN wiki_page p ON p.parent_id = down.id JOIN entity e ON e.id = p.entity_id
+          WHERE e.kind = 'wiki' AND ${below.sql} AND down.depth < 50
+       )
+       SELECT ${ENTITY_SQL.columns('e')}, down.parent_id FROM down JOIN entity e ON e.id = down.id
+        ORDER BY lower(e.title), e.id LIMIT $${downParams.length}`,
+      downParams,
+    )
+    const truncated = rows.length > maxNodes
+    const nodes = new Map<string, TreeNode>(roots.map(e => [e.id, { entity: e, children: [] }]))
+    const kept = truncated ? rows.slice(0, maxNodes) : rows
+    for (const row of kept) {
+      const entity = ENTITY_SQL.fromRow(row)
+      nodes.set(entity.id, { entity, children: [] })
+    }
+    // Rows come by title, so every list of children is by title too.
+    for (const row of kept) nodes.get(row.parent_id)?.children.push(nodes.get(row.id)!)
+    return { roots: roots.map(r => nodes.get(r.id)!), nextCursor: more && last ? encodeKey([last.title.toLowerCase(), last.id]) : null, truncated }
   }
 
   /**
@@ -283,6 +368,94 @@ export class WikiService {
       'INSERT INTO wiki_revision (entity_id, rev, author_id, title, body, summary, restored_from) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [input.id, input.rev, input.authorId, input.title, input.body, input.summary, input.restoredFrom ?? null],
     )
+  }
+
+  /** The page a new page or a move names as parent: readable, else a 400 (whether it is hidden, gone or on another site). */
+  async readableParent(viewer: Viewer, site: Site, id: string): Promise<EntityRecord> {
+    const found = await this.ctx.access.find(site, id)
+    if (!found || found.kind !== 'wiki' || !this.ctx.access.canRead(viewer, found, site)) throw unknownParent()
+    return found
+  }
+
+  /**
+   * Writes a page (revision 1). Under a parent, the page joins the parent's group and, without its own access,
+   * takes the parent's lists; at the top, the group's or the site's default access applies.
+   */
+  async create(site: Site, viewer: Viewer, input: CreateInput, maxDepth: number): Promise<EntityRecord> {
+    let containerId = input.containerId ?? null
+    let inherited: { read: string[]; write: string[] } | undefined
+    let parent: EntityRecord | undefined
+    if (input.parentId) {
+      parent = await this.readableParent(viewer, site, input.parentId)
+      if (input.containerId !== undefined && input.containerId !== parent.containerId) {
+        throw new HttpProblem({
+          status: 400,
+          detail: 'A subpage lives where its parent lives: leave containerId out, or give the parent’s.',
+          code: 'WIKI_CONTAINER_MISMATCH',
+          errors: [{ in: 'body', location: { pointer: '/containerId' }, detail: 'is not the parent page’s container', code: 'container' }],
+        })
+      }
+      containerId = parent.containerId
+      if ((await this.lineage(parent.id)).length + 1 > maxDepth) {
+        throw problems.conflict(`The page tree may be at most ${maxDepth} levels deep here.`, { code: 'WIKI_TOO_DEEP' })
+      }
+      if (!input.access) inherited = { read: parent.readAccess, write: parent.writeAccess }
+    }
+    const pageTitle = input.title.trim()
+    const html = this.prepare(input.body)
+    const userId = viewer.user!.id
+    const { entity } = await this.ctx.content.create(
+      {
+        site,
+        viewer,
+        kind: 'wiki',
+        title: pageTitle,
+        containerId,
+        access: inherited ? undefined : input.access,
+        // The parent's lists were granted by those who could; copying them widens nothing.
+        systemAccess: inherited,
+      },
+      async (m, e) => {
+        if (parent) {
+          const still: unknown[] = await m.query('SELECT 1 FROM wiki_page WHERE entity_id = $1 FOR KEY SHARE', [parent.id])
+          if (still.length === 0) throw unknownParent()
+        }
+        await m.query('INSERT INTO wiki_page (entity_id, parent_id, body, revision) VALUES ($1, $2, $3, 1)', [e.id, parent?.id ?? null, html])
+        await this.addRevision(m, { id: e.id, rev: 1, authorId: userId, title: pageTitle, body: html, summary: input.summary ?? '' })
+        await this.saveLinks(m, e.id, html)
+      },
+    )
+    return entity
+  }
+
+  /** A line diff between two revisions: without `to` the current one, without `from` the one before `to` (404 for others). */
+  async diff(id: string, options: { from?: number; to?: number }): Promise<RevisionDiff> {
+    const current = (await this.stored(id))!.revision
+    const to = options.to ?? current
+    const from = options.from ?? Math.max(1, to - 1)
+    const [a, b] = [await this.revision(id, from), await this.revision(id, to)]
+    if (!a || !b) {
+      throw new HttpProblem({ status: 404, detail: `This page has revisions 1 to ${current}.`, code: 'WIKI_REVISION_NOT_FOUND' })
+    }
+    const hunks = diffLines(htmlToLines(a.body!), htmlToLines(b.body!))
+    return { from: a, to: b, hunks, ...diffStats(hunks) }
+  }
+
+  /** Brings back an earlier revision as a new one (the caller checked the viewer may write the page). */
+  async restore(input: { site: Site; viewer: Viewer; entity: EntityRecord; rev: number; summary?: string; ifMatch?: string; maxDepth: number }): Promise<EntityRecord> {
+    const old = await this.revision(input.entity.id, input.rev)
+    if (!old) throw problems.notFound('This page has no such revision.', { code: 'WIKI_REVISION_NOT_FOUND' })
+    return this.edit({
+      site: input.site,
+      viewer: input.viewer,
+      entity: input.entity,
+      title: old.title,
+      body: old.body!,
+      summary: input.summary ?? `Restored revision ${old.rev}`,
+      ifMatch: input.ifMatch,
+      restoredFrom: old.rev,
+      maxDepth: input.maxDepth,
+    })
   }
 
   /** Newest first. */

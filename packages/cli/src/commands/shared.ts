@@ -26,6 +26,11 @@ export function kernelOptions(siteDir: string, env: Environment, log: Logger, io
     trustProxy: env.trustProxy,
     smtpUrl: env.smtpUrl,
     mailFrom: env.mailFrom,
+    storageUrl: env.storageUrl,
+    metrics: { allow: env.metricsAllow, token: env.metricsToken },
+    poolSize: env.dbPoolSize,
+    connectTimeoutMs: env.dbConnectTimeoutMs,
+    statementTimeoutMs: env.dbStatementTimeoutMs,
     onMigration: progress
       ? ({ pluginId, name, index, total }) => io.err(`  migrating [${index}/${total}] ${pluginId}: ${name}`)
       : ({ pluginId, name }) => log.info({ plugin: pluginId, migration: name }, 'migrated'),

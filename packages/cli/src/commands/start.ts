@@ -1,12 +1,22 @@
 // plein start: boot, listen, and stop gracefully on SIGTERM/SIGINT.
+import cluster from 'node:cluster'
 import { Kernel } from '@plein/core'
 import type { Io } from '../main.js'
 import { environment, kernelOptions, logger, reportBootError } from './shared.js'
+import { runPrimary } from './workers.js'
 
-export async function startCommand(siteDir: string, io: Io): Promise<number> {
+/** `workers`: with more than one (--workers N or PLEIN_WORKERS), this process becomes their primary. */
+export async function startCommand(siteDir: string, io: Io, options: { workers?: string } = {}): Promise<number> {
   const env = environment(siteDir, io)
   if (!env) return 1
-  const log = logger(env)
+  const workersRaw = options.workers ?? process.env.PLEIN_WORKERS ?? '1'
+  const workers = Number(workersRaw)
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    io.err(`plein: --workers must be a whole number from 1 to 256, not "${workersRaw}".`)
+    return 2
+  }
+  const log = cluster.isWorker ? logger(env).child({ worker: Number(process.env.PLEIN_WORKER) || cluster.worker?.id }) : logger(env)
+  if (workers > 1 && cluster.isPrimary) return runPrimary(siteDir, workers, env, log, io)
   let kernel: Kernel
   try {
     kernel = await Kernel.boot(kernelOptions(siteDir, env, log, io))
@@ -27,6 +37,8 @@ export async function startCommand(siteDir: string, io: Io): Promise<number> {
   return new Promise<number>(resolve => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
+      // A worker may get the terminal's SIGINT and its primary's SIGTERM: that is one request to stop.
+      if (stopping && cluster.isWorker) return
       if (stopping) {
         log.warn(`${signal} again: exiting at once`)
         process.exit(1)
@@ -41,7 +53,7 @@ export async function startCommand(siteDir: string, io: Io): Promise<number> {
         },
       )
     }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
   })
 }

@@ -179,6 +179,12 @@ export class DecryptStream extends Transform {
       // Bytes past the last segment asked for are not read (the caller asks storage for exactly the range).
       while (at < chunk.length && this.index <= this.lastIndex) {
         const need = this.sealedLength(this.index)
+        // A whole segment inside the chunk is opened where it is (no copy; storage reads in large chunks).
+        if (this.filled === 0 && chunk.length - at >= need) {
+          this.openOne(need, chunk.subarray(at, at + need))
+          at += need
+          continue
+        }
         const n = chunk.copy(this.sealed, this.filled, at, Math.min(chunk.length, at + need - this.filled))
         this.filled += n
         at += n
@@ -190,9 +196,9 @@ export class DecryptStream extends Transform {
     }
   }
 
-  private openOne(need: number): void {
+  private openOne(need: number, sealed = this.sealed.subarray(0, need)): void {
     const last = this.index === segmentCount(this.size, this.segmentSize) - 1
-    const plain = openSegment(this.key, this.id, this.version, this.index, last, this.sealed.subarray(0, need))
+    const plain = openSegment(this.key, this.id, this.version, this.index, last, sealed)
     const segStart = this.index * this.segmentSize
     const from = Math.max(0, this.from - segStart)
     const to = Math.min(plain.length, this.to - segStart + 1)

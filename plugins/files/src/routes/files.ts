@@ -5,7 +5,7 @@ import { HttpProblem, problems, type EntityRecord, type PluginContext, type Requ
 import { filesHooks } from '../api.js'
 import type { FilesGuard } from '../guard.js'
 import { checkName, nameClash } from '../names.js'
-import type { FileStore, StoredVersion, VersionRow } from '../service.js'
+import type { FileStore, PreparedVersion, StoredVersion, VersionRow } from '../service.js'
 import { contentDisposition, INLINE_SAFE } from '../sniff.js'
 import { accessOf, manage, name, nodeSchema, uuid } from './common.js'
 import { moveOrShare, trash } from './folders.js'
@@ -58,7 +58,12 @@ export async function sendVersion(store: FileStore, c: RequestContext, name: str
     c.length = size
   }
   const body = await store.open(c.site, v, range)
-  body.on('error', error => c.log.error({ err: error, file: v.entity_id, version: v.version }, 'file download stopped: integrity check failed'))
+  // Damage past the first segment shows only once bytes went out: the connection is cut (the client sees an
+  // incomplete answer, never a short file that looks whole), logged once with the file, no key material.
+  body.once('error', error => {
+    c.log.error({ file: v.entity_id, version: v.version, blob: v.blob_key, reason: error.message }, 'files: download cut off, the stored file is damaged (integrity check failed)')
+    c.res.destroy()
+  })
   c.body = body
 }
 
@@ -102,12 +107,15 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
       [fileId, version, s.size, s.storedSize, s.sha256, s.mime, s.blobKey, s.wrappedKey, s.keyVersion, by],
     )
 
-  const save = async (c: RequestContext, folder: { entity: EntityRecord }, fileName: string, source: Readable, ifMatch: string) => {
+  /** `declared`: the size the client announced (Content-Length of a raw body; NaN when unknown, e.g. one part of a multipart body). */
+  const save = async (c: RequestContext, folder: { entity: EntityRecord }, fileName: string, source: Readable | PreparedVersion, ifMatch: string, declared = Number(c.get('content-length') || NaN)) => {
+    // A resumable upload hands over a version already stored (its size was checked piece by piece).
+    const prepared = typeof (source as Readable).pipe === 'function' ? undefined : (source as PreparedVersion)
+    if (prepared) declared = NaN
     const user = c.viewer.user!
     const existing = await store.child(folder.entity.id, fileName)
     const s = store.settings(c.site)
     const quotaLeft = await store.quotaLeft(c.site, folder.entity)
-    const declared = Number(c.get('content-length') || NaN)
     if (Number.isFinite(declared) && declared > s.maxUploadBytes) throw problems.tooLarge(`The file is larger than ${s.maxUploadBytes} bytes.`, { code: 'FILE_TOO_LARGE' })
     if (Number.isFinite(declared) && quotaLeft !== undefined && declared > quotaLeft) {
       throw new HttpProblem({ status: 507, detail: 'The storage quota is used up: delete files (and empty the trash) or ask for more space.', code: 'QUOTA_EXCEEDED' })
@@ -120,7 +128,11 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
         throw new HttpProblem({ status: 412, detail: 'The file changed since you read it (If-Match does not match its ETag).', code: 'PRECONDITION_FAILED' })
       }
       const version = existing.version + 1
-      const stored = await store.store(c.site, existing.entity_id, version, source, fileName, { max: s.maxUploadBytes, quotaLeft })
+      if (prepared && (prepared.fileId !== existing.entity_id || prepared.version !== version)) {
+        await store.dropBlobs([prepared.stored.blobKey])
+        throw problems.conflict(`"${fileName}" changed while this upload was under way; upload it again.`, { code: 'VERSION_RACE' })
+      }
+      const stored = prepared ? prepared.stored : await store.store(c.site, existing.entity_id, version, source as Readable, fileName, { max: s.maxUploadBytes, quotaLeft })
       await scan(c, existing.entity_id, fileName, stored, version)
       try {
         const { entity } = await ctx.content.update({ site: c.site, viewer: c.viewer, entity: file.entity }, async (m, e) => {
@@ -147,8 +159,12 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
     guard.writable(c, folder as any)
     // Even `If-Match: *` fails when there is no file yet (RFC 9110 13.1.1).
     if (ifMatch) throw new HttpProblem({ status: 412, detail: 'There is no file with this name to match.', code: 'PRECONDITION_FAILED' })
-    const fileId = crypto.randomUUID()
-    const stored = await store.store(c.site, fileId, 1, source, fileName, { max: s.maxUploadBytes, quotaLeft })
+    if (prepared && prepared.version !== 1) {
+      await store.dropBlobs([prepared.stored.blobKey])
+      throw problems.conflict(`"${fileName}" was removed while this upload was under way; upload it again.`, { code: 'VERSION_RACE' })
+    }
+    const fileId = prepared?.fileId ?? crypto.randomUUID()
+    const stored = prepared ? prepared.stored : await store.store(c.site, fileId, 1, source as Readable, fileName, { max: s.maxUploadBytes, quotaLeft })
     await scan(c, fileId, fileName, stored, 1)
     try {
       const { entity } = await ctx.content.create(
@@ -340,31 +356,37 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       '/api/v1/files/:id/restore',
       { summary: 'Take a file or folder out of the trash (with everything in it).', auth: true, params: idParams, responses: { 200: { description: 'Restored.', schema: nodeSchema }, 409: { description: 'Its name is taken now; rename the other first.' } } },
       async c => {
-        const item = await guard.load(c, c.input.params.id, undefined, { trashed: true })
-        guard.writable(c, item)
-        if (!item.node.deleted_at) throw problems.conflict('This is not in the trash.', { code: 'NOT_IN_TRASH' })
-        if (item.node.parent_id) {
-          const parent = await store.node(c.site, item.node.parent_id)
-          if (!parent || parent.deleted_at || parent.published_before_trash) throw problems.conflict('Its folder is in the trash too: restore that first.', { code: 'PARENT_IN_TRASH' })
-          if (await store.child(item.node.parent_id, item.node.name)) throw problems.conflict(`"${item.node.name}" exists there now.`, { code: 'NAME_TAKEN' })
-        }
-        const { entity } = await ctx.content.update({ site: c.site, viewer: c.viewer, entity: item.entity, publishedAt: item.node.published_before_trash ?? new Date() }, async (m, e) => {
-          await m.query('UPDATE files_node SET deleted_at = NULL, published_before_trash = NULL WHERE entity_id = $1', [e.id])
-          await m.query(
-            `WITH RECURSIVE sub AS (
-               SELECT entity_id FROM files_node WHERE parent_id = $1
-               UNION ALL SELECT n.entity_id FROM files_node n JOIN sub ON n.parent_id = sub.entity_id
-             ), shown AS (
-               UPDATE files_node n SET published_before_trash = NULL WHERE n.entity_id IN (SELECT entity_id FROM sub) AND n.deleted_at IS NULL
-               RETURNING n.entity_id
-             ) UPDATE entity e SET published_at = coalesce((SELECT published_before_trash FROM files_node WHERE entity_id = e.id), now())
-               WHERE e.id IN (SELECT entity_id FROM shown)`,
-            [e.id],
-          )
-        })
-        await store.audit(c.site, 'restore', { accountId: c.viewer.user!.id }, entity.id, {})
+        const entity = await restore(ctx, store, guard, c)
         return (await ctx.content.serialize([entity], c.viewer, c.site))[0]
       },
     )
   })
+}
+
+/** Takes a file or folder (with everything in it) out of the trash: the API and the trash page. */
+export async function restore(ctx: PluginContext, store: FileStore, guard: FilesGuard, c: RouteContext<unknown, unknown, { id: string }>) {
+  const item = await guard.load(c, c.input.params.id, undefined, { trashed: true })
+  guard.writable(c, item)
+  if (!item.node.deleted_at) throw problems.conflict('This is not in the trash.', { code: 'NOT_IN_TRASH' })
+  if (item.node.parent_id) {
+    const parent = await store.node(c.site, item.node.parent_id)
+    if (!parent || parent.deleted_at || parent.published_before_trash) throw problems.conflict('Its folder is in the trash too: restore that first.', { code: 'PARENT_IN_TRASH' })
+    if (await store.child(item.node.parent_id, item.node.name)) throw problems.conflict(`"${item.node.name}" exists there now.`, { code: 'NAME_TAKEN' })
+  }
+  const { entity } = await ctx.content.update({ site: c.site, viewer: c.viewer, entity: item.entity, publishedAt: item.node.published_before_trash ?? new Date() }, async (m, e) => {
+    await m.query('UPDATE files_node SET deleted_at = NULL, published_before_trash = NULL WHERE entity_id = $1', [e.id])
+    await m.query(
+      `WITH RECURSIVE sub AS (
+         SELECT entity_id FROM files_node WHERE parent_id = $1
+         UNION ALL SELECT n.entity_id FROM files_node n JOIN sub ON n.parent_id = sub.entity_id
+       ), shown AS (
+         UPDATE files_node n SET published_before_trash = NULL WHERE n.entity_id IN (SELECT entity_id FROM sub) AND n.deleted_at IS NULL
+         RETURNING n.entity_id
+       ) UPDATE entity e SET published_at = coalesce((SELECT published_before_trash FROM files_node WHERE entity_id = e.id), now())
+         WHERE e.id IN (SELECT entity_id FROM shown)`,
+      [e.id],
+    )
+  })
+  await store.audit(c.site, 'restore', { accountId: c.viewer.user!.id }, entity.id, {})
+  return entity
 }

@@ -1,5 +1,5 @@
 // /api/v1/folders: create, read (with paged children), rename, move, share, delete to the trash.
-import { accessSchema, HttpProblem, problems, ENTITY_SQL, type PluginContext, type RouteContext } from '@plein/core'
+import { accessSchema, HttpProblem, problems, ENTITY_SQL, type PluginContext, type RequestContext, type RouteContext } from '@plein/core'
 import type { FilesGuard } from '../guard.js'
 import { checkName, nameClash } from '../names.js'
 import type { FileStore, NodeRow } from '../service.js'
@@ -22,32 +22,34 @@ function decode(v?: string): ChildCursor | undefined {
   throw new HttpProblem({ status: 400, detail: 'The cursor is not valid.', code: 'INVALID_CURSOR', errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }] })
 }
 
-export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
-  /** A folder's children the viewer may read, folders first, by name: one indexed query. */
-  const children = async (c: RouteContext, folderId: string, limit: number, raw?: string) => {
-    const cursor = decode(raw)
-    const readable = ctx.access.readableWhere(c.viewer, c.site, 'e', 2)
-    const params: unknown[] = [folderId, ...readable.params]
-    let after = ''
-    if (cursor) {
-      params.push(cursor.f, cursor.n, cursor.i)
-      const [f, n, i] = [params.length - 2, params.length - 1, params.length]
-      // (is_folder DESC, lower(name), id): after the cursor in that order.
-      after = `AND (n.is_folder < $${f} OR (n.is_folder = $${f} AND (lower(n.name), n.entity_id) > ($${n}, $${i}::uuid)))`
-    }
-    params.push(limit + 1)
-    const rows: Array<NodeRow & Record<string, unknown>> = await ctx.db.query(
-      `SELECT ${ENTITY_SQL.columns('e')}, n.is_folder, n.name FROM files_node n JOIN entity e ON e.id = n.entity_id
-        WHERE n.parent_id = $1 AND n.deleted_at IS NULL AND ${readable.sql} ${after}
-        ORDER BY n.is_folder DESC, lower(n.name), n.entity_id LIMIT $${params.length}`,
-      params,
-    )
-    const more = rows.length > limit
-    const shown = more ? rows.slice(0, limit) : rows
-    const last = shown[shown.length - 1]
-    const items = await ctx.content.serialize(shown.map(r => ENTITY_SQL.fromRow(r as any)), c.viewer, c.site)
-    return { items, nextCursor: more && last ? encode({ f: last.is_folder, n: String(last.name).toLowerCase(), i: String(last.id) }) : null }
+/** A folder's children the viewer may read, folders first, by name: one indexed query (the API and the pages). */
+export async function folderChildren(ctx: PluginContext, c: RequestContext, folderId: string, limit: number, raw?: string) {
+  const cursor = decode(raw)
+  const readable = ctx.access.readableWhere(c.viewer, c.site, 'e', 2)
+  const params: unknown[] = [folderId, ...readable.params]
+  let after = ''
+  if (cursor) {
+    params.push(cursor.f, cursor.n, cursor.i)
+    const [f, n, i] = [params.length - 2, params.length - 1, params.length]
+    // (is_folder DESC, lower(name), id): after the cursor in that order.
+    after = `AND (n.is_folder < $${f} OR (n.is_folder = $${f} AND (lower(n.name), n.entity_id) > ($${n}, $${i}::uuid)))`
   }
+  params.push(limit + 1)
+  const rows: Array<NodeRow & Record<string, unknown>> = await ctx.db.query(
+    `SELECT ${ENTITY_SQL.columns('e')}, n.is_folder, n.name FROM files_node n JOIN entity e ON e.id = n.entity_id
+      WHERE n.parent_id = $1 AND n.deleted_at IS NULL AND ${readable.sql} ${after}
+      ORDER BY n.is_folder DESC, lower(n.name), n.entity_id LIMIT $${params.length}`,
+    params,
+  )
+  const more = rows.length > limit
+  const shown = more ? rows.slice(0, limit) : rows
+  const last = shown[shown.length - 1]
+  const items = await ctx.content.serialize(shown.map(r => ENTITY_SQL.fromRow(r as any)), c.viewer, c.site)
+  return { items, nextCursor: more && last ? encode({ f: last.is_folder, n: String(last.name).toLowerCase(), i: String(last.id) }) : null }
+}
+
+export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
+  const children = (c: RouteContext, folderId: string, limit: number, raw?: string) => folderChildren(ctx, c, folderId, limit, raw)
 
   ctx.routes(router => {
     router.post<{ name: string; parentId?: string; containerId?: string; access?: { read?: string[]; write?: string[] }; manage?: string[] }>(
@@ -60,44 +62,7 @@ export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesG
         responses: { 201: { description: 'The folder.', schema: nodeSchema }, 409: { description: 'The parent has something with this name.' } },
       },
       async c => {
-        const input = c.input.body
-        const folderName = checkName(input.name)
-        const parent = input.parentId ? await guard.load(c, input.parentId, 'folder') : undefined
-        if (parent) guard.writable(c, parent)
-        if (parent && input.containerId && input.containerId !== parent.entity.containerId) {
-          throw problems.badRequest('A sub-folder lives where its parent lives.', { code: 'CONTAINER_MISMATCH', errors: [{ in: 'body', location: { pointer: '/containerId' }, detail: 'differs from the parent folder', code: 'container' }] })
-        }
-        if (parent && input.access) guard.manageable(c, parent)
-        const { entity } = await ctx.content.create(
-          {
-            site: c.site,
-            viewer: c.viewer,
-            kind: 'folder',
-            title: folderName,
-            containerId: parent ? parent.entity.containerId : (input.containerId ?? null),
-            // Inside a folder: its sharing. In your own space: private until you share it. In a group: the group's default.
-            ...(parent && !input.access
-              ? { systemAccess: accessOf(parent.entity) }
-              : !parent && !input.access && !input.containerId
-                ? { systemAccess: { read: [], write: [] } }
-                : { access: input.access }),
-          },
-          async (m, e) => {
-            if (parent && (await store.child(parent.entity.id, folderName, m))) {
-              throw problems.conflict(`"${folderName}" exists in this folder already.`, { code: 'NAME_TAKEN' })
-            }
-            await m.query('INSERT INTO files_node (entity_id, site_id, parent_id, name, is_folder, manage) VALUES ($1, $2, $3, $4, true, $5)', [
-              e.id,
-              c.site.id,
-              parent?.entity.id ?? null,
-              folderName,
-              input.manage ?? parent?.node.manage ?? [],
-            ])
-          },
-        ).catch(error => {
-          throw nameClash(error, folderName)
-        })
-        await store.audit(c.site, 'folder.create', { accountId: c.viewer.user!.id }, entity.id, { name: folderName })
+        const entity = await createFolder(ctx, store, guard, c)
         c.status = 201
         return (await ctx.content.serialize([entity], c.viewer, c.site))[0]
       },
@@ -142,6 +107,54 @@ export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesG
       },
     )
   })
+}
+
+/** POST /api/v1/folders (and the pages' new-folder form): a folder in your space, a group, or another folder. */
+export async function createFolder(
+  ctx: PluginContext,
+  store: FileStore,
+  guard: FilesGuard,
+  c: RouteContext<{ name: string; parentId?: string; containerId?: string; access?: { read?: string[]; write?: string[] }; manage?: string[] }>,
+) {
+  const input = c.input.body
+  const folderName = checkName(input.name)
+  const parent = input.parentId ? await guard.load(c, input.parentId, 'folder') : undefined
+  if (parent) guard.writable(c, parent)
+  if (parent && input.containerId && input.containerId !== parent.entity.containerId) {
+    throw problems.badRequest('A sub-folder lives where its parent lives.', { code: 'CONTAINER_MISMATCH', errors: [{ in: 'body', location: { pointer: '/containerId' }, detail: 'differs from the parent folder', code: 'container' }] })
+  }
+  if (parent && input.access) guard.manageable(c, parent)
+  const { entity } = await ctx.content.create(
+    {
+      site: c.site,
+      viewer: c.viewer,
+      kind: 'folder',
+      title: folderName,
+      containerId: parent ? parent.entity.containerId : (input.containerId ?? null),
+      // Inside a folder: its sharing. In your own space: private until you share it. In a group: the group's default.
+      ...(parent && !input.access
+        ? { systemAccess: accessOf(parent.entity) }
+        : !parent && !input.access && !input.containerId
+          ? { systemAccess: { read: [], write: [] } }
+          : { access: input.access }),
+    },
+    async (m, e) => {
+      if (parent && (await store.child(parent.entity.id, folderName, m))) {
+        throw problems.conflict(`"${folderName}" exists in this folder already.`, { code: 'NAME_TAKEN' })
+      }
+      await m.query('INSERT INTO files_node (entity_id, site_id, parent_id, name, is_folder, manage) VALUES ($1, $2, $3, $4, true, $5)', [
+        e.id,
+        c.site.id,
+        parent?.entity.id ?? null,
+        folderName,
+        input.manage ?? parent?.node.manage ?? [],
+      ])
+    },
+  ).catch(error => {
+    throw nameClash(error, folderName)
+  })
+  await store.audit(c.site, 'folder.create', { accountId: c.viewer.user!.id }, entity.id, { name: folderName })
+  return entity
 }
 
 /** PATCH of a file or folder: rename, move, share. */

@@ -2,7 +2,7 @@
 // read-only (a file) or upload-only (a folder, "drop box"); revocable; audited.
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { HttpProblem, problems, escapeHtml, type PluginContext, type RouteContext, type Site } from '@plein/core'
-import type { FilesGuard } from '../guard.js'
+import type { FilesGuard, Loaded } from '../guard.js'
 import { checkName, nameClash } from '../names.js'
 import type { FileStore } from '../service.js'
 import { uuid } from './common.js'
@@ -24,7 +24,7 @@ const checkPassword = (password: string, stored: string) =>
     })
   })
 
-interface LinkRow {
+export interface LinkRow {
   id: string
   site_id: string
   entity_id: string
@@ -38,7 +38,9 @@ interface LinkRow {
   created_at: Date
 }
 
-const linkJson = (r: LinkRow) => ({
+const linkOrigin = (c: RouteContext) => c.site.publicUrl?.replace(/\/$/, '') ?? `${c.protocol}://${c.host}`
+
+export const linkJson = (r: LinkRow) => ({
   id: r.id,
   mode: r.mode,
   expiresAt: r.expires_at,
@@ -50,8 +52,6 @@ const linkJson = (r: LinkRow) => ({
 })
 
 export function linkRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
-  const origin = (c: RouteContext) => c.site.publicUrl?.replace(/\/$/, '') ?? `${c.protocol}://${c.host}`
-
   /** The link behind a token, or the reason it does not work (404 unknown, 410 revoked/expired/used up). */
   const resolve = async (site: Site, token: string): Promise<LinkRow> => {
     const rows: LinkRow[] = await ctx.db.query('SELECT * FROM files_link WHERE token_hash = $1 AND site_id = $2', [sha256(token), site.id])
@@ -96,21 +96,8 @@ export function linkRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       async c => {
         const item = await guard.load(c, c.input.params.id)
         guard.manageable(c, item)
-        const input = c.input.body
-        const mode = input.mode ?? (item.node.is_folder ? 'upload' : 'read')
-        if (mode === 'read' && item.node.is_folder) throw problems.badRequest('A read link names a file; folders get upload links.', { code: 'LINK_MODE', errors: [{ in: 'body', location: { pointer: '/mode' }, detail: 'read links are for files', code: 'mode' }] })
-        if (mode === 'upload' && !item.node.is_folder) throw problems.badRequest('Upload links are for folders.', { code: 'LINK_MODE', errors: [{ in: 'body', location: { pointer: '/mode' }, detail: 'upload links are for folders', code: 'mode' }] })
-        if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
-          throw problems.badRequest('expiresAt lies in the past.', { code: 'INVALID_EXPIRY', errors: [{ in: 'body', location: { pointer: '/expiresAt' }, detail: 'must be in the future', code: 'future' }] })
-        }
-        const token = randomBytes(16).toString('base64url')
-        const rows: Array<{ id: string }> = await ctx.db.query(
-          `INSERT INTO files_link (site_id, entity_id, token_hash, mode, created_by, expires_at, password_hash, max_downloads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-          [c.site.id, item.entity.id, sha256(token), mode, c.viewer.user!.id, input.expiresAt ?? null, input.password ? await hashPassword(input.password) : null, input.maxDownloads ?? null],
-        )
-        await store.audit(c.site, 'link.create', { accountId: c.viewer.user!.id, linkId: rows[0]!.id }, item.entity.id, { mode, expiresAt: input.expiresAt, password: Boolean(input.password) })
         c.status = 201
-        return { id: rows[0]!.id, url: `${origin(c)}/s/${token}`, mode }
+        return createLink(ctx, store, c, item, c.input.body)
       },
     )
 
@@ -183,6 +170,29 @@ export function linkRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
       },
     )
   })
+}
+
+/** Makes a public link (the API and the pages): a read link for a file, an upload link (drop box) for a folder. */
+export async function createLink(
+  ctx: PluginContext,
+  store: FileStore,
+  c: RouteContext,
+  item: Loaded,
+  input: { expiresAt?: string; password?: string; maxDownloads?: number; mode?: 'read' | 'upload' },
+): Promise<{ id: string; url: string; mode: 'read' | 'upload' }> {
+  const mode: 'read' | 'upload' = input.mode ?? (item.node.is_folder ? 'upload' : 'read')
+  if (mode === 'read' && item.node.is_folder) throw problems.badRequest('A read link names a file; folders get upload links.', { code: 'LINK_MODE', errors: [{ in: 'body', location: { pointer: '/mode' }, detail: 'read links are for files', code: 'mode' }] })
+  if (mode === 'upload' && !item.node.is_folder) throw problems.badRequest('Upload links are for folders.', { code: 'LINK_MODE', errors: [{ in: 'body', location: { pointer: '/mode' }, detail: 'upload links are for folders', code: 'mode' }] })
+  if (input.expiresAt && new Date(input.expiresAt).getTime() <= Date.now()) {
+    throw problems.badRequest('expiresAt lies in the past.', { code: 'INVALID_EXPIRY', errors: [{ in: 'body', location: { pointer: '/expiresAt' }, detail: 'must be in the future', code: 'future' }] })
+  }
+  const token = randomBytes(16).toString('base64url')
+  const rows: Array<{ id: string }> = await ctx.db.query(
+    `INSERT INTO files_link (site_id, entity_id, token_hash, mode, created_by, expires_at, password_hash, max_downloads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [c.site.id, item.entity.id, sha256(token), mode, c.viewer.user!.id, input.expiresAt ?? null, input.password ? await hashPassword(input.password) : null, input.maxDownloads ?? null],
+  )
+  await store.audit(c.site, 'link.create', { accountId: c.viewer.user!.id, linkId: rows[0]!.id }, item.entity.id, { mode, expiresAt: input.expiresAt, password: Boolean(input.password) })
+  return { id: rows[0]!.id, url: `${linkOrigin(c)}/s/${token}`, mode }
 }
 
 /** Stores a drop-box upload as a new file owned by the link's maker. */

@@ -1,8 +1,7 @@
 // /api/v1/groups: list, create, read, update, delete, and a group's activity.
-import { itemSchema, pageOf, pageQueryProperties, problems, type PluginContext, type RouteContext } from '@plein/core'
-import { groupReadAccess, type GroupGuard } from '../guard.js'
-import type { GroupsSettings } from '../settings.js'
-import type { GroupsStore } from '../store.js'
+import { itemSchema, pageOf, pageQueryProperties, type PluginContext, type RouteContext } from '@plein/core'
+import type { GroupGuard } from '../guard.js'
+import type { GroupInput, GroupService } from '../service.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const name = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' }
@@ -34,17 +33,8 @@ export const groupSchema = {
   },
 }
 
-interface GroupBody {
-  name: string
-  description?: string
-  icon?: string | null
-  membership?: 'open' | 'closed'
-  hidden?: boolean
-  membersOnly?: boolean
-  contentTypes?: string[] | null
-}
 
-export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: GroupGuard): void {
+export function groupRoutes(ctx: PluginContext, guard: GroupGuard, service: GroupService): void {
   const serialize = async (c: RouteContext, ids: string[]) => {
     const entities = await Promise.all(ids.map(id => ctx.access.find(c.site, id)))
     return ctx.content.serialize(entities.filter(e => e !== undefined), c.viewer, c.site)
@@ -62,7 +52,7 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
       async c => ctx.content.page(c.viewer, c.site, { kinds: ['group'], limit: c.input.query.limit, cursor: c.input.query.cursor }),
     )
 
-    router.post<GroupBody>(
+    router.post<GroupInput>(
       'groups.create',
       '/api/v1/groups',
       {
@@ -72,24 +62,7 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
         responses: { 201: { description: 'The group.', schema: groupSchema }, 403: { description: 'Only administrators may create groups here.' } },
       },
       async c => {
-        if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
-        const settings = ctx.settings<GroupsSettings>(c.site)
-        if (settings.whoMayCreate === 'admins' && !c.viewer.isAdmin) throw problems.forbidden('On this site only administrators create groups.', { code: 'GROUP_CREATE_ADMINS_ONLY' })
-        const input = c.input.body
-        const id = crypto.randomUUID()
-        const hidden = input.hidden ?? false
-        const userId = c.viewer.user.id
-        await ctx.content.create(
-          { site: c.site, viewer: c.viewer, kind: 'group', id, title: input.name.trim(), systemAccess: { read: groupReadAccess(c.site, id, hidden), write: [] } },
-          async m => {
-            await m.query(
-              `INSERT INTO groups_group (entity_id, site_id, description, icon, membership, hidden, members_only, content_kinds, member_count)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`,
-              [id, c.site.id, input.description ?? '', input.icon ?? null, input.membership ?? settings.defaultMembership, hidden, input.membersOnly ?? false, input.contentTypes ?? null],
-            )
-            await m.query(`INSERT INTO groups_member (site_id, group_id, account_id, role, status) VALUES ($1, $2, $3, 'owner', 'member')`, [c.site.id, id, userId])
-          },
-        )
+        const id = await service.create(c, c.input.body)
         c.status = 201
         return (await serialize(c, [id]))[0]
       },
@@ -106,7 +79,7 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
       },
     )
 
-    router.patch<Partial<GroupBody>, unknown, { id: string }>(
+    router.patch<Partial<GroupInput>, unknown, { id: string }>(
       'groups.update',
       '/api/v1/groups/:id',
       {
@@ -117,35 +90,7 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
         responses: { 200: { description: 'The group.', schema: groupSchema }, 403: { description: 'Not a group administrator.' } },
       },
       async c => {
-        const group = await guard.load(c, c.input.params.id)
-        guard.requireAdmin(c, group)
-        const input = c.input.body
-        const f = group.fields
-        const hidden = input.hidden ?? f.hidden
-        await ctx.content.update(
-          {
-            site: c.site,
-            viewer: c.viewer,
-            entity: group.entity,
-            permitted: true,
-            title: input.name?.trim(),
-            systemAccess: hidden !== f.hidden ? { read: groupReadAccess(c.site, group.entity.id, hidden), write: [] } : undefined,
-          },
-          async m => {
-            await m.query(
-              `UPDATE groups_group SET description = $2, icon = $3, membership = $4, hidden = $5, members_only = $6, content_kinds = $7 WHERE entity_id = $1`,
-              [
-                group.entity.id,
-                input.description ?? f.description,
-                input.icon === undefined ? f.icon : input.icon,
-                input.membership ?? f.membership,
-                hidden,
-                input.membersOnly ?? f.membersOnly,
-                input.contentTypes === undefined ? f.contentTypes : input.contentTypes,
-              ],
-            )
-          },
-        )
+        const group = await service.update(c, c.input.params.id, c.input.body)
         return (await serialize(c, [group.entity.id]))[0]
       },
     )
@@ -160,20 +105,7 @@ export function groupRoutes(ctx: PluginContext, store: GroupsStore, guard: Group
         responses: { 204: { description: 'Deleted.' }, 403: { description: 'Not a group administrator.' } },
       },
       async c => {
-        const group = await guard.load(c, c.input.params.id)
-        guard.requireAdmin(c, group)
-        const mode = ctx.settings<GroupsSettings>(c.site).deletedGroupContent
-        await ctx.content.delete({ site: c.site, viewer: c.viewer, entity: group.entity, permitted: true }, async m => {
-          if (mode === 'delete') {
-            await m.query('DELETE FROM entity WHERE site_id = $1 AND container_id = $2', [c.site.id, group.entity.id])
-          } else {
-            // Archived: out of the group, readable by its writers (authors) only. Nothing points at a missing group.
-            await m.query(`UPDATE entity SET container_id = NULL, read_access = '{}', updated_at = now() WHERE site_id = $1 AND container_id = $2`, [
-              c.site.id,
-              group.entity.id,
-            ])
-          }
-        })
+        await service.remove(c, c.input.params.id)
         c.status = 204
       },
     )

@@ -1,7 +1,7 @@
 // Joining, requests, members, roles, ownership and leaving.
-import { pageQueryProperties, problems, userSchema, type PluginContext, type RequestContext } from '@plein/core'
-import { groupsHooks } from '../api.js'
-import { notFound, type GroupGuard, type LoadedGroup } from '../guard.js'
+import { pageQueryProperties, userSchema, type PluginContext, type RequestContext } from '@plein/core'
+import type { GroupGuard } from '../guard.js'
+import type { GroupService } from '../service.js'
 import type { GroupsStore, MemberRow } from '../store.js'
 
 const uuid = { type: 'string', format: 'uuid' }
@@ -21,8 +21,7 @@ export const memberSchema = {
   },
 }
 
-export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: GroupGuard): void {
-  const hooks = ctx.hooks.of(groupsHooks)
+export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: GroupGuard, service: GroupService): void {
   const json = (c: RequestContext, r: MemberRow) => ({
     id: r.account_id,
     name: r.name,
@@ -30,16 +29,6 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
     status: r.status,
     since: r.created_at,
     user: ctx.users.json({ id: r.account_id, name: r.name, email: r.email }, c.viewer),
-  })
-  const signedIn = (c: RequestContext) => {
-    if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
-    return c.viewer.user
-  }
-  const event = (c: RequestContext, group: LoadedGroup, accountId: string) => ({
-    groupId: group.entity.id,
-    accountId,
-    actorId: c.viewer.user?.id ?? null,
-    site: c.site,
   })
 
   ctx.routes(router => {
@@ -56,23 +45,9 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
         },
       },
       async c => {
-        const user = signedIn(c)
-        const group = await guard.load(c, c.input.params.id)
-        const current = group.membership
-        if (current?.status === 'member') return { status: 'member' }
-        const direct = current?.status === 'invited' || group.fields.membership === 'open'
-        if (group.fields.hidden && current?.status !== 'invited' && !c.viewer.isAdmin) throw notFound()
-        if (direct) {
-          await ctx.db.transaction(m => store.setMembership(m, c.site, group.entity.id, user.id, { role: 'member', status: 'member' }))
-          await hooks.memberJoined.call(c.site, event(c, group, user.id))
-          return { status: 'member' }
-        }
-        if (current?.status !== 'pending') {
-          await ctx.db.transaction(m => store.setMembership(m, c.site, group.entity.id, user.id, { role: 'member', status: 'pending' }))
-          await hooks.requestCreated.call(c.site, event(c, group, user.id))
-        }
-        c.status = 202
-        return { status: 'pending' }
+        const status = await service.join(c, c.input.params.id)
+        if (status === 'pending') c.status = 202
+        return { status }
       },
     )
 
@@ -110,22 +85,12 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
       },
     )
 
-    const pendingOf = async (c: RequestContext & { input: { params: { id: string; userId: string } } }) => {
-      const group = await guard.load(c, c.input.params.id)
-      guard.requireAdmin(c, group)
-      const request = await store.membership(c.site, group.entity.id, c.input.params.userId)
-      if (request?.status !== 'pending') throw problems.notFound('No pending request of this user.', { code: 'REQUEST_NOT_FOUND' })
-      return group
-    }
-
     router.post<unknown, unknown, { id: string; userId: string }>(
       'groups.requests.approve',
       '/api/v1/groups/:id/requests/:userId/approve',
       { summary: 'Approve a request to join (group administrators).', auth: true, params: memberParams, responses: { 200: { description: 'The user is a member.' }, 403: { description: 'Not a group administrator.' } } },
       async c => {
-        const group = await pendingOf(c)
-        await ctx.db.transaction(m => store.setMembership(m, c.site, group.entity.id, c.input.params.userId, { role: 'member', status: 'member' }))
-        await hooks.memberJoined.call(c.site, event(c, group, c.input.params.userId))
+        await service.approve(c, c.input.params.id, c.input.params.userId)
         return { status: 'member' }
       },
     )
@@ -135,8 +100,7 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
       '/api/v1/groups/:id/requests/:userId/reject',
       { summary: 'Reject a request to join (group administrators).', auth: true, params: memberParams, responses: { 204: { description: 'Rejected.' }, 403: { description: 'Not a group administrator.' } } },
       async c => {
-        const group = await pendingOf(c)
-        await ctx.db.transaction(m => store.removeMembership(m, c.site, group.entity.id, c.input.params.userId))
+        await service.reject(c, c.input.params.id, c.input.params.userId)
         c.status = 204
       },
     )
@@ -152,13 +116,7 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
         responses: { 200: { description: 'The new role.' }, 403: { description: 'Not the owner.' }, 409: { description: "The owner's role changes only by transferring ownership." } },
       },
       async c => {
-        const group = await guard.load(c, c.input.params.id)
-        guard.requireOwner(c, group)
-        const target = await store.membership(c.site, group.entity.id, c.input.params.userId)
-        if (target?.status !== 'member') throw problems.notFound('This user is not a member.', { code: 'MEMBER_NOT_FOUND' })
-        if (target.role === 'owner') throw problems.conflict('The owner stays owner until ownership is transferred.', { code: 'OWNER_ROLE' })
-        await ctx.db.transaction(m => store.setMembership(m, c.site, group.entity.id, target.accountId, { role: c.input.body.role, status: 'member' }))
-        return { id: target.accountId, role: c.input.body.role }
+        return { id: await service.setRole(c, c.input.params.id, c.input.params.userId, c.input.body.role), role: c.input.body.role }
       },
     )
 
@@ -173,21 +131,7 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
         responses: { 200: { description: 'The new owner.' }, 403: { description: 'Not the owner.' } },
       },
       async c => {
-        const group = await guard.load(c, c.input.params.id)
-        guard.requireOwner(c, group)
-        const target = await store.membership(c.site, group.entity.id, c.input.body.userId)
-        if (target?.status !== 'member') {
-          throw problems.badRequest('The new owner must be a member of the group.', {
-            code: 'NOT_A_MEMBER',
-            errors: [{ in: 'body', location: { pointer: '/userId' }, detail: 'is not a member of this group', code: 'member' }],
-          })
-        }
-        const owners: Array<{ account_id: string }> = await ctx.db.query(`SELECT account_id FROM groups_member WHERE group_id = $1 AND role = 'owner'`, [group.entity.id])
-        await ctx.content.update({ site: c.site, viewer: c.viewer, entity: group.entity, permitted: true, ownerId: target.accountId }, async m => {
-          for (const o of owners) await store.setMembership(m, c.site, group.entity.id, o.account_id, { role: 'admin', status: 'member' })
-          await store.setMembership(m, c.site, group.entity.id, target.accountId, { role: 'owner', status: 'member' })
-        })
-        return { ownerId: target.accountId }
+        return { ownerId: await service.transfer(c, c.input.params.id, c.input.body.userId) }
       },
     )
 
@@ -201,19 +145,7 @@ export function memberRoutes(ctx: PluginContext, store: GroupsStore, guard: Grou
         responses: { 204: { description: 'Gone.' }, 403: { description: 'Not allowed.' }, 409: { description: 'The owner cannot leave before handing over ownership.' } },
       },
       async c => {
-        const user = signedIn(c)
-        const group = await guard.load(c, c.input.params.id)
-        const targetId = c.input.params.userId
-        const target = await store.membership(c.site, group.entity.id, targetId)
-        if (!target) throw problems.notFound('This user is not in the group.', { code: 'MEMBER_NOT_FOUND' })
-        if (target.role === 'owner') throw problems.conflict('The owner cannot leave: transfer ownership first, or delete the group.', { code: 'OWNER_CANNOT_LEAVE' })
-        if (targetId !== user.id) {
-          guard.requireAdmin(c, group)
-          const actorIsOwner = c.viewer.isAdmin || group.membership?.role === 'owner'
-          if (target.role === 'admin' && !actorIsOwner) throw problems.forbidden('Only the owner removes administrators.', { code: 'NOT_GROUP_OWNER' })
-        }
-        await ctx.db.transaction(m => store.removeMembership(m, c.site, group.entity.id, targetId))
-        if (target.status === 'member') await hooks.memberLeft.call(c.site, event(c, group, targetId))
+        await service.removeMember(c, c.input.params.id, c.input.params.userId)
         c.status = 204
       },
     )

@@ -1,6 +1,6 @@
 // /api/v1/news: list (by publication, scheduled items only from their time), create/update/delete by editors.
 import { accessSchema, itemSchema, pageOf, pageQueryProperties, problems, type EntityRecord, type PluginContext, type RouteContext } from '@plein/core'
-import type { NewsStore } from '../service.js'
+import type { ArticleInput, NewsStore } from '../service.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const fields = {
@@ -19,16 +19,6 @@ export const articleSchema = {
   properties: { ...itemSchema.properties, lead: { type: 'string' }, body: { type: 'string' }, imageUrl: { type: ['string', 'null'] }, featured: { type: 'boolean' }, categories: { type: 'array', items: { type: 'string' } }, commentCount: { type: 'integer' } },
 }
 
-interface Input {
-  title: string
-  lead?: string
-  body: string
-  imageUrl?: string | null
-  featured?: boolean
-  categories?: string[]
-  publishAt?: string | null
-  access?: { read?: string[]; write?: string[] }
-}
 
 export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
   const editor = async (c: RouteContext) => {
@@ -36,7 +26,6 @@ export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
     if (!(await store.isEditor(c.site, c.viewer))) throw problems.forbidden('Only news editors write news.', { code: 'NOT_EDITOR' })
   }
   const one = async (c: RouteContext, e: EntityRecord) => (await ctx.content.serialize([e], c.viewer, c.site))[0]
-  const categories = (list?: string[]) => [...new Set((list ?? []).map(s => s.trim().toLowerCase()).filter(Boolean))]
 
   ctx.routes(router => {
     // The editor role: administrators name editors. Registered before /api/v1/news/:id, which would otherwise
@@ -73,34 +62,13 @@ export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
       },
     )
 
-    router.post<Input>(
+    router.post<ArticleInput>(
       'news.create',
       '/api/v1/news',
       { summary: 'Write an article (news editors).', auth: true, body: { type: 'object', required: ['title', 'body'], properties: fields }, responses: { 201: { description: 'The article.', schema: articleSchema }, 403: { description: 'Not a news editor.' } } },
       async c => {
         await editor(c)
-        const input = c.input.body
-        const prepared = store.prepare(input)
-        const { entity } = await ctx.content.create(
-          {
-            site: c.site,
-            viewer: c.viewer,
-            kind: 'news',
-            title: input.title.trim(),
-            access: input.access,
-            publishedAt: input.publishAt === undefined ? ctx.clock.now() : input.publishAt === null ? null : new Date(input.publishAt),
-          },
-          async (m, e) => {
-            await m.query('INSERT INTO news_article (entity_id, lead, body, image_url, featured, categories) VALUES ($1, $2, $3, $4, $5, $6)', [
-              e.id,
-              prepared.lead,
-              prepared.body,
-              input.imageUrl ?? null,
-              input.featured ?? false,
-              categories(input.categories),
-            ])
-          },
-        )
+        const entity = await store.create(c.site, c.viewer, c.input.body)
         c.status = 201
         return one(c, entity)
       },
@@ -110,37 +78,14 @@ export function articleRoutes(ctx: PluginContext, store: NewsStore): void {
       one(c, await ctx.access.get(c.viewer, c.site, c.input.params.id, 'news')),
     )
 
-    router.patch<Partial<Input>, unknown, { id: string }>(
+    router.patch<Partial<ArticleInput>, unknown, { id: string }>(
       'news.update',
       '/api/v1/news/:id',
       { summary: 'Change an article (news editors).', auth: true, params: { type: 'object', properties: { id: uuid } }, body: { type: 'object', minProperties: 1, properties: fields }, responses: { 200: { description: 'The article.', schema: articleSchema }, 403: { description: 'Not a news editor.' } } },
       async c => {
         await editor(c)
         const entity = await ctx.access.get(c.viewer, c.site, c.input.params.id, 'news')
-        const input = c.input.body
-        const current = (await store.fields([entity.id])).get(entity.id)!
-        const prepared = input.body !== undefined || input.lead !== undefined ? store.prepare({ body: input.body ?? current.body, lead: input.lead }) : current
-        const { entity: updated } = await ctx.content.update(
-          {
-            site: c.site,
-            viewer: c.viewer,
-            entity,
-            permitted: true,
-            title: input.title?.trim(),
-            access: input.access,
-            publishedAt: input.publishAt === undefined ? undefined : input.publishAt === null ? null : new Date(input.publishAt),
-          },
-          async (m, e) => {
-            await m.query('UPDATE news_article SET lead = $2, body = $3, image_url = $4, featured = $5, categories = $6 WHERE entity_id = $1', [
-              e.id,
-              prepared.lead,
-              prepared.body,
-              input.imageUrl === undefined ? current.imageUrl : input.imageUrl,
-              input.featured ?? current.featured,
-              input.categories ? categories(input.categories) : current.categories,
-            ])
-          },
-        )
+        const updated = await store.update(c.site, c.viewer, entity, c.input.body)
         return one(c, updated)
       },
     )

@@ -1,7 +1,9 @@
 // /api/v1/people: the directory (search, filters), profile pages, and writing profiles (yourself, or administrators).
 import { HttpProblem, pageOf, pageQueryProperties, problems, type ItemJson, type PluginContext, type ProblemFieldError, type RouteContext } from '@plein/core'
 import type { FieldDefinition } from '../api.js'
-import { checkValue, mayUse, viewerLevel, type Fields, type ProfileData } from '../fields.js'
+import { mayUse, viewerLevel, type Fields } from '../fields.js'
+
+export { profileFromBody } from '../fields.js'
 import type { PeopleStore, ProfileRow } from '../service.js'
 
 export const uuid = { type: 'string', format: 'uuid' }
@@ -70,8 +72,6 @@ const profileBody = {
 /** The directory's filters: the query parameter and the field it looks in. */
 const FILTERS = { department: 'department', skill: 'skills' } as const
 
-const fieldProblem = (name: string, detail: string, code: string): ProblemFieldError => ({ in: 'body', location: { pointer: `/${name}` }, detail, code })
-
 export const invalidProfile = (errors: ProblemFieldError[]) =>
   new HttpProblem({
     status: 400,
@@ -79,33 +79,6 @@ export const invalidProfile = (errors: ProblemFieldError[]) =>
     code: 'PEOPLE_PROFILE_INVALID',
     errors,
   })
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
-
-/**
- * The new data of a profile from a PUT body, against the site's fields. Fields kept by administrators stay as
- * they are when someone else writes (and may only be sent unchanged).
- */
-export function profileFromBody(fields: Fields, body: Record<string, unknown>, current: ProfileData, asAdmin: boolean): { data: ProfileData; errors: ProblemFieldError[] } {
-  const errors: ProblemFieldError[] = []
-  const data: ProfileData = {}
-  for (const name of Object.keys(body)) {
-    if (!Object.hasOwn(fields, name)) errors.push(fieldProblem(name, 'is not a profile field on this site', 'unknown'))
-  }
-  for (const [name, def] of Object.entries(fields)) {
-    const checked = checkValue(name, def, body[name])
-    if (def.editableBy === 'admins' && !asAdmin) {
-      if (current[name] !== undefined) data[name] = current[name]!
-      if (Object.hasOwn(body, name) && !checked.problem && !same(checked.value, current[name])) {
-        errors.push(fieldProblem(name, 'is kept by the administrators of this site', 'readOnly'))
-      }
-      continue
-    }
-    if (checked.problem) errors.push(fieldProblem(name, checked.problem.reason, checked.problem.code))
-    else if (checked.value !== undefined) data[name] = checked.value
-  }
-  return { data, errors }
-}
 
 export function fieldList(fields: Fields, level: number) {
   return Object.entries(fields)
@@ -137,25 +110,14 @@ function helpers(ctx: PluginContext, store: PeopleStore) {
   const notFound = () => problems.notFound('This person has no profile on this site.', { code: 'PERSON_NOT_FOUND' })
 
   /** A profile page: the person, their groups and their latest content, all as this viewer may see them. */
-  const profile = async (c: RouteContext, row: ProfileRow) => {
-    const recentItems = store.settings(c.site).recentItems
-    const kinds = ctx.content.enabledKinds(c.site).filter(k => k !== 'group')
-    const recent: ItemJson[] =
-      recentItems > 0 && kinds.length > 0 ? (await ctx.content.page(c.viewer, c.site, { kinds, ownerId: row.accountId, limit: recentItems })).items : []
-    const groups = await store.groupsOf(c.viewer, c.site, row.accountId)
-    return { ...store.json(c.site, c.viewer, row), ...(groups !== undefined ? { groups } : {}), recent }
-  }
+  const profile = (c: RouteContext, row: ProfileRow) => store.profile(c.viewer, c.site, row)
 
   /** Writes one profile (replacing it); 201 when it is new. */
   const write = async (c: RouteContext<Record<string, unknown>>, account: { id: string; name: string }, asAdmin: boolean) => {
-    const fields = store.fields(c.site)
-    const current = await store.get(c.site, account.id)
-    const { data, errors } = profileFromBody(fields, c.input.body, current?.data ?? {}, asAdmin)
-    if (errors.length > 0) throw invalidProfile(errors)
-    await store.ensureIndexed(c.site)
-    await ctx.db.transaction(m => store.saveMany(m, c.site, [{ accountId: account.id, name: account.name, data }]))
-    c.status = current ? 200 : 201
-    return profile(c, (await store.get(c.site, account.id))!)
+    const written = await store.writeProfile(c.site, account, c.input.body, asAdmin)
+    if ('errors' in written) throw invalidProfile(written.errors)
+    c.status = written.created ? 201 : 200
+    return profile(c, written.row)
   }
 
   return { gate, requireAdmin, notFound, profile, write }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { HttpProblem, problems, type PluginContext, type ProblemFieldError, type RouteContext } from '@plein/core'
 import type { FieldDefinition, FieldValue } from '../api.js'
 import { BOM, csvRecord, parseCsv } from '../csv.js'
-import { checkValue, isEmail, type ProfileData } from '../fields.js'
+import { checkValue, isEmail } from '../fields.js'
 import type { PeopleStore } from '../service.js'
 
 /** Largest CSV body accepted. */
@@ -212,29 +212,7 @@ export function transferRoutes(ctx: PluginContext, store: PeopleStore): void {
             extra: { rows: checked.total },
           })
         }
-        const rows = checked.rows
-        await store.ensureIndexed(c.site)
-        const { accounts, result } = await ctx.users.ensure(rows, c.site, async (m, accounts) => {
-          const ids = rows.map(r => accounts.get(r.email.toLowerCase())!.id)
-          const existing = await store.dataOf(m, c.site, ids)
-          const profiles = rows.map((r, i) => {
-            const data: ProfileData = { ...existing.get(ids[i]!) }
-            for (const [name, value] of r.values) {
-              if (value === undefined) delete data[name]
-              else data[name] = value
-            }
-            return { accountId: ids[i]!, name: accounts.get(r.email.toLowerCase())!.name, data }
-          })
-          await store.saveMany(m, c.site, profiles)
-          return existing.size
-        })
-        const updated = result ?? 0
-        return {
-          rows: rows.length,
-          accountsCreated: [...accounts.values()].filter(a => a.created).length,
-          profilesCreated: rows.length - updated,
-          profilesUpdated: updated,
-        }
+        return store.importRows(c.site, checked.rows)
       },
     )
 

@@ -1,10 +1,11 @@
 // /api/v1/subsites: root-site administrators create, list, change and delete subsites.
 import { pageQueryProperties, problems, type PluginContext, type RequestContext } from '@plein/core'
-import { subsitesHooks, type SubsiteInput, type SubsiteRecord } from '../api.js'
+import type { SubsiteInput, SubsiteRecord } from '../api.js'
+import type { SubsiteActions } from '../actions.js'
 import type { SubsiteDirectory } from '../directory.js'
 
 const uuid = { type: 'string', format: 'uuid' }
-const fields = {
+export const fields = {
   name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
   host: { type: 'string', minLength: 1, maxLength: 253, description: 'The host name the subsite answers on, e.g. intranet.voorbeeld.nl.' },
   plugins: { type: 'array', maxItems: 200, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' }, description: 'Plugin ids to enable.' },
@@ -29,8 +30,7 @@ export const subsiteSchema = {
   },
 }
 
-export function subsiteRoutes(ctx: PluginContext, directory: SubsiteDirectory): void {
-  const hooks = ctx.hooks.of(subsitesHooks)
+export function subsiteRoutes(ctx: PluginContext, directory: SubsiteDirectory, actions: SubsiteActions): void {
 
   /** Only on the root site, only for its administrators; on a subsite these routes do not exist. */
   const rootAdmin = (c: RequestContext) => {
@@ -63,9 +63,7 @@ export function subsiteRoutes(ctx: PluginContext, directory: SubsiteDirectory): 
       },
       async c => {
         rootAdmin(c)
-        const record = await directory.create(c.input.body, c.viewer.user!.id)
-        const site = await directory.byIdLoad(record.id)
-        if (site) await hooks.created.call(null, site)
+        const record = await actions.create(c.input.body, c.viewer.user!.id)
         c.status = 201
         return json(c, record)
       },
@@ -95,9 +93,7 @@ export function subsiteRoutes(ctx: PluginContext, directory: SubsiteDirectory): 
       },
       async c => {
         rootAdmin(c)
-        const record = await directory.update(c.input.params.id, c.input.body)
-        const site = await directory.byIdLoad(record.id)
-        if (site) await hooks.changed.call(null, site)
+        const record = await actions.update(c.input.params.id, c.input.body, c.viewer.user!.id)
         return json(c, record)
       },
     )
@@ -108,8 +104,7 @@ export function subsiteRoutes(ctx: PluginContext, directory: SubsiteDirectory): 
       { summary: 'Delete a subsite and all its data (root-site administrators).', auth: true, params: { type: 'object', properties: { id: uuid } }, responses: { 204: { description: 'Deleted.' } } },
       async c => {
         rootAdmin(c)
-        const { host } = await directory.remove(c.input.params.id)
-        await hooks.deleted.call(null, { id: c.input.params.id, host })
+        await actions.remove(c.input.params.id, c.viewer.user!.id)
         c.status = 204
       },
     )

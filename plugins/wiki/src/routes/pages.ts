@@ -10,7 +10,7 @@ import {
   type PluginContext,
   type RouteContext,
 } from '@plein/core'
-import { unknownParent, type WikiService } from '../service.js'
+import type { CreateInput, WikiService } from '../service.js'
 import type { WikiSettings } from '../settings.js'
 
 export const uuid = { type: 'string', format: 'uuid' }
@@ -48,14 +48,6 @@ export const fullPageSchema = {
 
 const etagHeader = { ETag: { description: 'The revision number, quoted; send it back as If-Match to change the page safely.', schema: { type: 'string' } } }
 
-interface CreateBody {
-  title: string
-  body: string
-  parentId?: string
-  containerId?: string
-  access?: { read?: string[]; write?: string[] }
-  summary?: string
-}
 
 interface UpdateBody {
   title?: string
@@ -73,11 +65,7 @@ export function pageHelpers(ctx: PluginContext, wiki: WikiService) {
     if (!c.viewer.user) throw problems.unauthorized('Sign in first.', { code: 'NOT_SIGNED_IN' })
   }
   /** The page a body names as parent: readable, else a 400 (whether it is hidden, gone or on another site). */
-  const parentPage = async (c: RouteContext, id: string): Promise<EntityRecord> => {
-    const found = await ctx.access.find(c.site, id)
-    if (!found || found.kind !== 'wiki' || !ctx.access.canRead(c.viewer, found, c.site)) throw unknownParent()
-    return found
-  }
+  const parentPage = (c: RouteContext, id: string): Promise<EntityRecord> => wiki.readableParent(c.viewer, c.site, id)
   const link = (e: EntityRecord) => ({ id: e.id, title: e.title, url: ctx.content.urlOf(e) })
   /** One page with its place in the tree and its links, as this viewer may see them; sets the ETag. */
   const full = async (c: RouteContext, entity: EntityRecord) => {
@@ -117,7 +105,7 @@ export function pageRoutes(ctx: PluginContext, wiki: WikiService): void {
       },
     )
 
-    router.post<CreateBody>(
+    router.post<CreateInput>(
       'wiki.create',
       '/api/v1/wiki',
       {
@@ -139,50 +127,7 @@ export function pageRoutes(ctx: PluginContext, wiki: WikiService): void {
       },
       async c => {
         signedIn(c)
-        const input = c.input.body
-        let containerId = input.containerId ?? null
-        let inherited: { read: string[]; write: string[] } | undefined
-        let parent: EntityRecord | undefined
-        if (input.parentId) {
-          parent = await parentPage(c, input.parentId)
-          if (input.containerId !== undefined && input.containerId !== parent.containerId) {
-            throw new HttpProblem({
-              status: 400,
-              detail: 'A subpage lives where its parent lives: leave containerId out, or give the parent’s.',
-              code: 'WIKI_CONTAINER_MISMATCH',
-              errors: [{ in: 'body', location: { pointer: '/containerId' }, detail: 'is not the parent page’s container', code: 'container' }],
-            })
-          }
-          containerId = parent.containerId
-          if ((await wiki.lineage(parent.id)).length + 1 > settings(c).maxDepth) {
-            throw problems.conflict(`The page tree may be at most ${settings(c).maxDepth} levels deep here.`, { code: 'WIKI_TOO_DEEP' })
-          }
-          if (!input.access) inherited = { read: parent.readAccess, write: parent.writeAccess }
-        }
-        const pageTitle = input.title.trim()
-        const html = wiki.prepare(input.body)
-        const userId = c.viewer.user!.id
-        const { entity } = await ctx.content.create(
-          {
-            site: c.site,
-            viewer: c.viewer,
-            kind: 'wiki',
-            title: pageTitle,
-            containerId,
-            access: inherited ? undefined : input.access,
-            // The parent's lists were granted by those who could; copying them widens nothing.
-            systemAccess: inherited,
-          },
-          async (m, e) => {
-            if (parent) {
-              const still: unknown[] = await m.query('SELECT 1 FROM wiki_page WHERE entity_id = $1 FOR KEY SHARE', [parent.id])
-              if (still.length === 0) throw unknownParent()
-            }
-            await m.query('INSERT INTO wiki_page (entity_id, parent_id, body, revision) VALUES ($1, $2, $3, 1)', [e.id, parent?.id ?? null, html])
-            await wiki.addRevision(m, { id: e.id, rev: 1, authorId: userId, title: pageTitle, body: html, summary: input.summary ?? '' })
-            await wiki.saveLinks(m, e.id, html)
-          },
-        )
+        const entity = await wiki.create(c.site, c.viewer, c.input.body, settings(c).maxDepth)
         c.status = 201
         return full(c, entity)
       },

@@ -1,7 +1,6 @@
 // /api/v1/wiki/:id/revisions, …/revisions/:rev, …/diff and …/revisions/:rev/restore.
-import { HttpProblem, pageOf, pageQueryProperties, problems, type PluginContext, type RouteContext } from '@plein/core'
+import { pageOf, pageQueryProperties, problems, type PluginContext, type RouteContext } from '@plein/core'
 import type { WikiRevisionJson } from '../api.js'
-import { diffLines, diffStats, htmlToLines } from '../diff.js'
 import type { RevisionRow, WikiService } from '../service.js'
 import { fullPageSchema, pageHelpers, uuid } from './pages.js'
 
@@ -108,20 +107,9 @@ export function revisionRoutes(ctx: PluginContext, wiki: WikiService): void {
       },
       async c => {
         const entity = await load(c, c.input.params.id)
-        const current = (await wiki.stored(entity.id))!.revision
-        const to = c.input.query.to ?? current
-        const from = c.input.query.from ?? Math.max(1, to - 1)
-        const [a, b] = [await wiki.revision(entity.id, from), await wiki.revision(entity.id, to)]
-        if (!a || !b) {
-          throw new HttpProblem({
-            status: 404,
-            detail: `This page has revisions 1 to ${current}.`,
-            code: 'WIKI_REVISION_NOT_FOUND',
-          })
-        }
-        const hunks = diffLines(htmlToLines(a.body!), htmlToLines(b.body!))
-        const [fromJson, toJson] = await json(c, [{ ...a, body: undefined }, { ...b, body: undefined }])
-        return { from: fromJson, to: toJson, title: { from: a.title, to: b.title }, diff: hunks, ...diffStats(hunks) }
+        const d = await wiki.diff(entity.id, c.input.query)
+        const [fromJson, toJson] = await json(c, [{ ...d.from, body: undefined }, { ...d.to, body: undefined }])
+        return { from: fromJson, to: toJson, title: { from: d.from.title, to: d.to.title }, diff: d.hunks, inserted: d.inserted, deleted: d.deleted }
       },
     )
 
@@ -144,17 +132,13 @@ export function revisionRoutes(ctx: PluginContext, wiki: WikiService): void {
         signedIn(c)
         const entity = await load(c, c.input.params.id)
         ctx.access.assertWritable(c.viewer, entity, c.site)
-        const old = await wiki.revision(entity.id, c.input.params.rev)
-        if (!old) throw revisionNotFound()
-        const updated = await wiki.edit({
+        const updated = await wiki.restore({
           site: c.site,
           viewer: c.viewer,
           entity,
-          title: old.title,
-          body: old.body!,
-          summary: c.input.body.summary ?? `Restored revision ${old.rev}`,
+          rev: c.input.params.rev,
+          summary: c.input.body.summary,
           ifMatch: c.get('if-match') || undefined,
-          restoredFrom: old.rev,
           maxDepth: settings(c).maxDepth,
         })
         return full(c, updated)

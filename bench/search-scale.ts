@@ -1,0 +1,94 @@
+// `npm run bench:search` (issue 10's benchmark): search latency over seeded content at 20 concurrent
+// searches on PostgreSQL, through the real server (`plein start`). Goal: p99 < 50 ms over 1,000,000 items.
+// See docs/search-and-notifications.md and docs/performance.md, "Search at scale".
+//  - Seeds (or reuses) SEARCH_BENCH_DB at SEARCH_BENCH_SCALE × the Pleio scale (1 = 1,000,000 items).
+//  - Signs in SEARCH_BENCH_SESSIONS seeded users; SEARCH_BENCH_CONCURRENCY loops search for
+//    SEARCH_BENCH_DURATION seconds with queries drawn from the seed's vocabulary: a rare word, a word of
+//    middling frequency, two words, a prefix as typed (3–5 letters), and a very common word.
+//  - Prints req/s and p50/p95/p99 per kind of query and in all, /healthz alone as the baseline, and the
+//    EXPLAIN (ANALYZE, BUFFERS) of one middling query as the server runs it; writes bench/results/search.json.
+//
+//   SEARCH_BENCH_SERVER=postgres://postgres@127.0.0.1:5432  SEARCH_BENCH_DB=plein_bench  SEARCH_BENCH_SCALE=0.1
+//   SEARCH_BENCH_SEED=1  SEARCH_BENCH_DURATION=20  SEARCH_BENCH_CONCURRENCY=20  SEARCH_BENCH_SESSIONS=100
+//   SEARCH_BENCH_DROP=1 drop the database at the end   BENCH_STRICT=1 exit 1 when the goal is missed
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { SEED_VOCABULARY } from '@plein/core'
+import { client, dropDatabase, ensureSeeded, load, printRows, resultsDir, scaleOf, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server } from './seeded.js'
+
+const env = process.env
+const DURATION = Number(env.SEARCH_BENCH_DURATION ?? 20)
+const CONCURRENCY = Number(env.SEARCH_BENCH_CONCURRENCY ?? 20)
+const SESSIONS = Number(env.SEARCH_BENCH_SESSIONS ?? 100)
+const GOAL_P99_MS = 50
+
+const q = (words: string) => `/api/v1/search?q=${encodeURIComponent(words)}&limit=20`
+const at = (rank: number) => SEED_VOCABULARY[rank % SEED_VOCABULARY.length]!
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plein-bench-search-'))
+  const options = {
+    server: env.SEARCH_BENCH_SERVER ?? 'postgres://postgres@127.0.0.1:5432',
+    database: env.SEARCH_BENCH_DB ?? 'plein_bench',
+    scale: Number(env.SEARCH_BENCH_SCALE ?? 0.1),
+    seed: Number(env.SEARCH_BENCH_SEED ?? 1),
+    dataDir,
+  }
+  const scale = scaleOf(options)
+  console.log(`Search benchmark: ${scale.items} items (${options.scale} × the Pleio scale) in ${options.database}, ${CONCURRENCY} concurrent searches, ${DURATION} s`)
+  useConnections(CONCURRENCY)
+  let server: Server | undefined
+  try {
+    const seeded = await ensureSeeded(options)
+    console.log(seeded === 0 ? 'Seed: reused.' : `Seed: ${seeded.toFixed(1)} s`)
+    server = await startServer(options)
+    const port = server.port
+    const sessions = await signInMany(port, scale.users, SESSIONS)
+    // Ranks in the seed vocabulary (Zipf: rank 0 is in nearly every item, rank 5,000 in few).
+    const endpoints: Endpoint[] = [
+      { name: 'rare word', weight: 30, make: (_s, n) => ({ method: 'GET', url: q(at(2000 + ((n * 37) % 9000))) }) },
+      { name: 'middling word', weight: 30, make: (_s, n) => ({ method: 'GET', url: q(at(150 + ((n * 13) % 1500))) }) },
+      { name: 'two words', weight: 20, make: (_s, n) => ({ method: 'GET', url: q(`${at(20 + (n % 100))} ${at(300 + ((n * 7) % 3000))}`) }) },
+      { name: 'prefix as typed', weight: 15, make: (_s, n) => ({ method: 'GET', url: q(at(200 + ((n * 11) % 5000)).slice(0, 3 + (n % 3))) }) },
+      { name: 'very common word', weight: 5, make: (_s, n) => ({ method: 'GET', url: q(at(n % 10)) }) },
+    ]
+    await load(port, sessions, endpoints, 3, CONCURRENCY)
+    const alone = await load(port, sessions, [{ name: 'healthz', weight: 1, make: () => ({ method: 'GET', url: '/healthz' }) }], Math.min(DURATION, 10), CONCURRENCY)
+    const mix = await load(port, sessions, endpoints, DURATION, CONCURRENCY)
+    const all = { ms: [...mix.values()].flatMap(t => t.ms), statuses: {}, errors: [...mix.values()].reduce((a, t) => a + t.errors, 0) }
+    const rows: Row[] = [summarise('healthz (alone)', alone.get('healthz')!, Math.min(DURATION, 10)), ...[...mix].map(([name, t]) => summarise(name, t, DURATION)), summarise('all searches', all, DURATION)]
+    console.log(`\nload average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
+    printRows(rows)
+
+    // How the server's query runs for one middling word, as a signed-in user without groups sees it.
+    const db = client(options)
+    await db.connect()
+    const rootSite = (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
+    const word = at(400)
+    const matches = (await db.query(`SELECT count(*)::int AS n FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [rootSite, word])).rows[0].n
+    const plan = await db.query(
+      `EXPLAIN (ANALYZE, BUFFERS) WITH q AS (SELECT (to_tsquery('dutch', $2) || to_tsquery('english', $2) || to_tsquery('simple', $2 || ':*')) AS query)
+       SELECT e.id, ts_rank_cd(e.search_vector, q.query)::float8 AS rank FROM entity e, q
+        WHERE e.site_id = $1 AND e.readers && $3::text[] AND (e.published_at <= now() OR e.write_access && $3::text[]) AND e.search_vector @@ q.query
+          AND e.kind = ANY($4::text[])
+        ORDER BY rank DESC, e.id DESC LIMIT 21`,
+      [rootSite, word, ['public', 'logged_in'], ['blog', 'news', 'wiki', 'group', 'file', 'folder']],
+    )
+    await db.end()
+    const explain = plan.rows.map(r => Object.values(r)[0]).join('\n')
+    console.log(`\nEXPLAIN of "${word}" (${matches} items on the root site contain it):\n${explain}`)
+    const total = rows[rows.length - 1]!
+    const met = total.p99 < GOAL_P99_MS && total.errors === 0
+    console.log(met ? `\nGoal met: p99 ${total.p99} ms < ${GOAL_P99_MS} ms, 0 errors.` : `\nGoal missed: p99 ${total.p99} ms (goal < ${GOAL_P99_MS} ms), ${total.errors} errors.`)
+    mkdirSync(resultsDir, { recursive: true })
+    writeFileSync(path.join(resultsDir, 'search.json'), JSON.stringify({ at: new Date().toISOString(), scale, concurrency: CONCURRENCY, duration: DURATION, loadavg: os.loadavg(), rows, explain }, null, 2) + '\n')
+    if (env.BENCH_STRICT === '1' && !met) process.exitCode = 1
+  } finally {
+    await server?.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    if (env.SEARCH_BENCH_DROP === '1') await dropDatabase(options)
+  }
+}
+
+await main()

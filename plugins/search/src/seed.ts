@@ -1,0 +1,37 @@
+// `plein seed` for search: offers the seeders after it one bulk statement that indexes their items exactly as
+// PostgresSearchEngine.index does one at a time (same vector, same stored text).
+import type { Database, PluginSeeder } from '@plein/core'
+import { searchSeederRef, type SearchSeedDocument } from './api.js'
+import { vectorSql } from './postgres-engine.js'
+
+const MAX_BODY = 200_000
+
+async function indexChunk(db: Database, documents: SearchSeedDocument[]): Promise<void> {
+  if (documents.length === 0) return
+  const ids = documents.map(d => d.id)
+  const titles = documents.map(d => d.title.replace(/\u0000/g, ' '))
+  const bodies = documents.map(d => d.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY))
+  await db.transaction(async m => {
+    // Only items not indexed yet: a second run with the same seed changes nothing.
+    await m.query(
+      `UPDATE entity e SET search_vector = ${vectorSql('d.title', 'd.body')}
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d (id, title, body)
+        WHERE e.id = d.id AND e.search_vector IS NULL`,
+      [ids, titles, bodies],
+    )
+    await m.query('INSERT INTO search_text (entity_id, body) SELECT id, body FROM unnest($1::uuid[], $2::text[]) AS d (id, body) ON CONFLICT DO NOTHING', [ids, bodies])
+  })
+}
+
+export const searchSeeder: PluginSeeder = {
+  stage: 'services',
+  async run(seed) {
+    seed.provide(searchSeederRef, {
+      async index(documents: SearchSeedDocument[]) {
+        // Building the vectors is the most expensive part of seeding: two halves on two connections.
+        const half = Math.ceil(documents.length / 2)
+        await Promise.all([indexChunk(seed.db, documents.slice(0, half)), indexChunk(seed.db, documents.slice(half))])
+      },
+    })
+  },
+}
