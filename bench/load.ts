@@ -12,6 +12,7 @@
 //
 //   LOAD_BENCH_SERVER=postgres://postgres@127.0.0.1:5432   LOAD_BENCH_DB=plein_bench   LOAD_BENCH_SCALE=0.02
 //   LOAD_BENCH_SEED=1   LOAD_BENCH_DURATION=20   LOAD_BENCH_CONNECTIONS=50   LOAD_BENCH_SESSIONS=200
+//   LOAD_BENCH_SKIP=search,…  leave endpoints out of the mix (e.g. to see the others without search's load)
 //   LOAD_BENCH_DROP=1   drop the database at the end (default: keep it for the next run)
 //   BENCH_STRICT=1      exit 1 when a goal is missed (p99 ≤ 100 ms per endpoint, 0 errors)
 import { randomBytes } from 'node:crypto'
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     }
     const pick = <T>(list: T[], n: number) => list[n % list.length]!
     const json = (s: Session) => ({ 'content-type': 'application/json', 'x-csrf-token': s.csrf })
-    const endpoints: Endpoint[] = [
+    let endpoints: Endpoint[] = [
       { name: 'activity', weight: 25, make: () => ({ method: 'GET', url: '/api/v1/activity?limit=20' }) },
       { name: 'group page', weight: 15, make: (_s, n) => ({ method: 'GET', url: `/groups/${pick(groups, n)}`, headers: { accept: 'text/html' } }) },
       { name: 'blog read', weight: 25, make: (_s, n) => ({ method: 'GET', url: `/api/v1/blogs/${pick(blogs, n)}` }) },
@@ -77,6 +78,10 @@ async function main(): Promise<void> {
       { name: 'file download', weight: 10, make: (_s, n) => ({ method: 'GET', url: `/api/v1/files/${pick(files, n)}/content` }) },
       { name: 'healthz (in the mix)', weight: 5, make: () => ({ method: 'GET', url: '/healthz' }) },
     ]
+    const skip = new Set((env.LOAD_BENCH_SKIP ?? '').split(',').map(x => x.trim()).filter(Boolean))
+    const unknown = [...skip].filter(x => !endpoints.some(e => e.name === x))
+    if (unknown.length > 0) throw new Error(`LOAD_BENCH_SKIP names no endpoint: ${unknown.join(', ')}`)
+    endpoints = endpoints.filter(e => !skip.has(e.name))
     // Warm-up, then the baseline alone, then the mix.
     await load(port, sessions, endpoints, 3, CONNECTIONS)
     const alone = await load(port, sessions, [{ name: 'healthz', weight: 1, make: () => ({ method: 'GET', url: '/healthz' }) }], DURATION, CONNECTIONS)

@@ -44,7 +44,7 @@ export { Database, type PoolStats } from './data/database.js'
 export { dumpDatabase, restoreDatabase, otherConnections, BackupToolError, type DatabaseKind, type DatabaseLocation } from './data/backup.js'
 export { lockEmbedded, EmbeddedDatabaseBusyError } from './data/embedded-lock.js'
 export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_S } from './data/faults.js'
-export { Metrics, type MetricsOptions, type GaugeFamily } from './http/metrics.js'
+export { Metrics, mergeExpositions, type MetricsOptions, type GaugeFamily } from './http/metrics.js'
 export {
   PLEIO_SCALE,
   SEED_PASSWORD,
@@ -122,5 +122,5 @@ export type { PluginViews, PluginI18n } from './plugins/context.js'
 export type { FieldProps, NavItem } from './views/layout.js'
 export { readSchemaForm, placeErrors, type SchemaFormProps } from './views/schema-form.js'
 export { THEMES, DEFAULT_THEME, themeName, type ThemeSetting, type ThemeDefinition } from './views/themes.js'
-export type { AdminNavItem } from './views/admin.js'
+export { kernelAdminMenu, type AdminNavItem } from './views/admin.js'
 export type { AuditLog, AuditEntry, AuditInput } from './services/audit.js'

@@ -6,7 +6,7 @@ import { createAjv, definePlugin, readSchemaForm, placeErrors, type View } from 
 import { createTestKernel, TestClient, type TestKernel, type TestResponse } from '@plein/testing'
 
 /** A urlencoded form post carrying the session's CSRF token, as a browser sends it. */
-export function postForm(client: TestClient, path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}): Promise<TestResponse> {
+function postForm(client: TestClient, path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}): Promise<TestResponse> {
   const body = new URLSearchParams({ ...(options.csrf === false ? {} : { _csrf: client.csrfToken ?? '' }), ...fields }).toString()
   return client.request('POST', path, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-csrf-token': '' } })
 }

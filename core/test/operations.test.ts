@@ -1,6 +1,6 @@
 // Operations: /metrics (counts, latencies, gauges, who may read it), database faults answered 503, /readyz.
 import { expect } from 'chai'
-import { definePlugin, isDatabaseUnavailable } from '@plein/core'
+import { Metrics, definePlugin, isDatabaseUnavailable, mergeExpositions } from '@plein/core'
 import { createTestKernel, usesServerDatabase, type TestKernel } from '@plein/testing'
 
 const probe = definePlugin({
@@ -85,6 +85,30 @@ describe('operations', () => {
         await other.close()
       }
     })
+  })
+
+  it('merges the expositions of several workers: each family once, every worker\'s samples', () => {
+    const one = new Metrics({ labels: { worker: '1' } })
+    const two = new Metrics({ labels: { worker: '2' } })
+    try {
+      one.observe('root', 'blog.list', 'GET', 200, 3)
+      two.observe('root', 'blog.list', 'GET', 200, 30)
+      const merged = mergeExpositions([one.render([{ name: 'plein_db_up', help: 'up', samples: [{ value: 1 }] }]), two.render([{ name: 'plein_db_up', help: 'up', samples: [{ value: 0 }] }])])
+      expect(merged.match(/^# TYPE plein_http_request_duration_seconds histogram$/gm)).to.have.length(1)
+      expect(merged.match(/^# TYPE plein_db_up gauge$/gm)).to.have.length(1)
+      expect(merged).to.include('plein_db_up{worker="1"} 1\nplein_db_up{worker="2"} 0')
+      expect(merged).to.include('plein_http_request_duration_seconds_count{worker="2",site="root",route="blog.list",method="GET"} 1')
+      // Every sample follows its own family's TYPE line.
+      const lines = merged.trim().split('\n')
+      let family = ''
+      for (const line of lines) {
+        if (line.startsWith('# TYPE ')) family = line.split(' ')[2]!
+        else if (!line.startsWith('#')) expect(line.startsWith(family), line).to.equal(true)
+      }
+    } finally {
+      one.close()
+      two.close()
+    }
   })
 
   describe('database faults', () => {

@@ -12,7 +12,7 @@ import type { RouteTable } from './router.js'
 import { checkCsrf, NO_AUTH, type AuthInfo } from '../identity/authenticate.js'
 import { kernelSettings } from '../config/kernel-settings.js'
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../data/faults.js'
-import { METRICS_CONTENT_TYPE, type GaugeFamily, type Metrics } from './metrics.js'
+import { METRICS_CONTENT_TYPE, mergeExpositions, type GaugeFamily, type Metrics } from './metrics.js'
 
 export interface AppDeps {
   log: Logger
@@ -109,7 +109,8 @@ export function createApp(deps: AppDeps): Koa<Record<string, unknown>, RequestCo
       }
       ctx.set('Cache-Control', 'no-store')
       ctx.type = METRICS_CONTENT_TYPE
-      ctx.body = metrics.metrics.render(await metrics.gauges())
+      const own = metrics.metrics.render(await metrics.gauges())
+      ctx.body = metrics.metrics.gather ? mergeExpositions([own, ...(await metrics.metrics.gather())]) : own
       return
     }
     if (ctx.path === '/readyz') {

@@ -12,6 +12,13 @@ export interface MetricsOptions {
   token?: string
   /** false: no /metrics endpoint and nothing counted. */
   enabled?: boolean
+  /** Labels on every sample of this process, e.g. `{ worker: '2' }` under `plein start --workers`. */
+  labels?: Record<string, string>
+  /**
+   * The expositions of the other processes that share this port (`plein start --workers`): one scrape then
+   * answers for all of them, each sample telling its process apart by `labels`.
+   */
+  gather?(): Promise<string[]>
 }
 
 /** Gauges read at scrape time: name → help, type and samples. */
@@ -40,10 +47,14 @@ export class Metrics {
   private readonly allowList = new BlockList()
   private readonly token?: Buffer
   private readonly loopDelay: IntervalHistogram
+  private readonly constLabels: string
   readonly enabled: boolean
+  readonly gather?: () => Promise<string[]>
 
   constructor(options: MetricsOptions = {}) {
     this.enabled = options.enabled !== false
+    this.gather = options.gather
+    this.constLabels = Object.entries(options.labels ?? {}).map(([k, v]) => `${k}="${escapeLabel(v)}",`).join('')
     for (const entry of options.allow ?? ['127.0.0.0/8', '::1/128']) addNetwork(this.allowList, entry)
     if (options.token) this.token = Buffer.from(options.token)
     this.loopDelay = monitorEventLoopDelay({ resolution: 20 })
@@ -56,7 +67,7 @@ export class Metrics {
     let s = this.series.get(key)
     if (!s) {
       s = {
-        labels: `site="${escapeLabel(site)}",route="${escapeLabel(route)}",method="${method}"`,
+        labels: `${this.constLabels}site="${escapeLabel(site)}",route="${escapeLabel(route)}",method="${method}"`,
         statuses: new Map(),
         buckets: new Float64Array(BUCKETS.length + 1),
         sum: 0,
@@ -115,9 +126,8 @@ export class Metrics {
       out.push(`# HELP ${family.name} ${family.help}`)
       out.push(`# TYPE ${family.name} ${family.type ?? 'gauge'}`)
       for (const sample of family.samples) {
-        const labels = sample.labels
-          ? '{' + Object.entries(sample.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',') + '}'
-          : ''
+        const all = this.constLabels + Object.entries(sample.labels ?? {}).map(([k, v]) => `${k}="${escapeLabel(v)}",`).join('')
+        const labels = all ? `{${all.slice(0, -1)}}` : ''
         out.push(`${family.name}${labels} ${round(sample.value)}`)
       }
     }
@@ -153,6 +163,33 @@ export class Metrics {
   close(): void {
     this.loopDelay.disable()
   }
+}
+
+/**
+ * One exposition from several (the workers of one port): each family's HELP and TYPE once, then every process's
+ * samples of it. The processes' samples differ by their own labels (`worker`), so nothing is added up here.
+ */
+export function mergeExpositions(texts: readonly string[]): string {
+  const families = new Map<string, { head: string[]; samples: string[] }>()
+  const familyOf = (name: string) => {
+    let f = families.get(name)
+    if (!f) families.set(name, (f = { head: [], samples: [] }))
+    return f
+  }
+  for (const text of texts) {
+    let current: { head: string[]; samples: string[] } | undefined
+    for (const line of text.split('\n')) {
+      if (!line) continue
+      const meta = /^# (HELP|TYPE) (\S+)/.exec(line)
+      if (meta) {
+        current = familyOf(meta[2]!)
+        if (!current.head.some(h => h.startsWith(`# ${meta[1]} `))) current.head.push(line)
+      } else if (!line.startsWith('#')) {
+        ;(current ?? familyOf(/^[^{ ]+/.exec(line)![0])).samples.push(line)
+      }
+    }
+  }
+  return [...families.values()].map(f => [...f.head, ...f.samples].join('\n')).join('\n') + '\n'
 }
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'

@@ -26,6 +26,7 @@ export const STATUS_TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
   412: 'Precondition Failed',
@@ -33,6 +34,7 @@ export const STATUS_TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
@@ -93,3 +95,12 @@ export const problems = {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+/**
+ * A whole HTTP/1.1 answer, as text, for a request Node's parser refused before any handler saw it (a URL or
+ * headers past its limit, malformed HTTP): problem+json like every other error answer, then the connection closes.
+ */
+export function rawProblemAnswer(status: number, detail: string, code: string): string {
+  const body = JSON.stringify(new HttpProblem({ status, detail, code }).toJSON())
+  return `HTTP/1.1 ${status} ${STATUS_TITLES[status] ?? 'Error'}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+}

@@ -14,6 +14,7 @@ import type { HookSetDefinition } from '../hooks/define.js'
 import { accessHooks, entityHooks, kernelHooks } from '../hooks/kernel-hooks.js'
 import { KERNEL_ID, type HookScope } from '../hooks/live.js'
 import { createApp } from '../http/app.js'
+import { rawProblemAnswer } from '../http/problem.js'
 import type { RequestContext } from '../http/context.js'
 import { buildOpenApi } from '../http/openapi.js'
 import { RouteTable } from '../http/router.js'
@@ -603,6 +604,16 @@ export class Kernel {
     const server = createServer(app.callback())
     this.server = server
     server.keepAliveTimeout = 5000
+    // Requests Node's parser refuses (a URL or headers past its limit, malformed HTTP) get a problem+json answer too.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+      if (!socket.writable || answering || error.code === 'ECONNRESET') return void socket.destroy()
+      const [status, detail, code] =
+        error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'The request line or its headers are too long.', 'REQUEST_HEADERS_TOO_LARGE']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time.', 'REQUEST_TIMEOUT']
+        : [400, 'The request is not valid HTTP.', 'MALFORMED_REQUEST']
+      socket.end(rawProblemAnswer(status, detail, code))
+    })
     server.on('connection', socket => {
       this.sockets.add(socket)
       socket.once('close', () => this.sockets.delete(socket))
@@ -626,6 +637,11 @@ export class Kernel {
   get metrics(): Metrics {
     this.metricsRegistry ??= new Metrics(this.options.metrics)
     return this.metricsRegistry
+  }
+
+  /** This process's own exposition (what another worker gathers for a scrape of the shared port). */
+  async metricsText(): Promise<string> {
+    return this.metrics.render(await this.gauges())
   }
 
   /** The gauges read at each scrape: database pool, job queue, database reachability. */

@@ -295,6 +295,17 @@ export interface AdminDeps {
   hooks: any
 }
 
+/**
+ * The kernel's own admin pages, for the admin menu (`kernel.adminNav`). A plugin page that shows the menu
+ * passes these through `kernel.adminNavigation`, as the kernel does, so every admin page has the same menu.
+ */
+export const kernelAdminMenu = (t: (key: string) => string): AdminNavItem[] => [
+  { label: t('admin.nav.settings'), href: '/admin' },
+  { label: t('admin.nav.plugins'), href: '/admin/plugins' },
+  { label: t('admin.nav.users'), href: '/admin/users' },
+  { label: t('admin.nav.audit'), href: '/admin/audit' },
+]
+
 /** Only the site's administrators: anonymous visitors go to sign in first, others get a 403 page. */
 export async function guardAdmin(c: RequestContext, pages: PageRenderer, allowed = c.viewer.isAdmin): Promise<boolean> {
   if (!c.viewer.user) {
@@ -325,12 +336,7 @@ export function registerAdminPages(deps: AdminDeps): void {
 
   /** The admin menu: the kernel's pages, then what plugins add through kernel.adminNavigation. */
   const nav = async (c: RequestContext): Promise<AdminNavItem[]> => {
-    const base = [
-      { label: pages.t(c, 'admin.nav.settings'), href: '/admin' },
-      { label: pages.t(c, 'admin.nav.plugins'), href: '/admin/plugins' },
-      { label: pages.t(c, 'admin.nav.users'), href: '/admin/users' },
-      { label: pages.t(c, 'admin.nav.audit'), href: '/admin/audit' },
-    ]
+    const base = kernelAdminMenu(key => pages.t(c, key))
     const filter = hooks.adminNavigation
     return filter.isUsed ? filter.call(c.site, base, c.site, c.viewer, pages.t(c, 'kernel.locale')) : base
   }

@@ -44,6 +44,8 @@ body { margin: 0; }
 .plein-fieldset { border: 1px solid #ccc; padding: 1rem; display: grid; gap: 1rem; }
 .plein-form--wide { max-inline-size: 48rem; }
 .plein-inline-form { display: inline; }
+.plein-section { margin-block-start: 2rem; }
+.plein-crumbs li + li::before { content: '›'; margin-inline-end: 1rem; color: #555; }
 .plein-table caption { text-align: start; }
 .plein-main .utrecht-select { display: block; }
 .plein-main > h2, .plein-main > table { margin-block-start: 2rem; }

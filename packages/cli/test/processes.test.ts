@@ -126,6 +126,15 @@ describe('several processes on one database', function () {
     const started = primary.lines.map(parseJson).find(l => l?.msg === 'started 2 workers')
     expect(started?.pid).to.equal(primary.child.pid)
 
+    // One scrape of the shared port answers for both workers, each sample labelled with its worker.
+    const metrics = await call(port, 'GET', '/metrics')
+    expect(metrics.status).to.equal(200)
+    const pidLines = String(metrics.body).split('\n').filter(l => l.startsWith('process_pid{'))
+    expect(pidLines.map(l => Number(l.split(' ').pop())).sort()).to.deep.equal([...first].sort())
+    expect(pidLines.map(l => /worker="(\d+)"/.exec(l)![1]).sort()).to.deep.equal(['1', '2'])
+    expect(String(metrics.body).match(/^# TYPE process_pid /gm)).to.have.length(1)
+    expect(String(metrics.body)).to.match(/^plein_http_requests_total\{worker="\d",site="root",route="ops-probe\.pid",method="GET",status="200"\} \d+$/m)
+
     const [victim] = [...first]
     process.kill(victim!, 'SIGKILL')
     const replaced = await waitFor(async () => {

@@ -6,6 +6,7 @@ import { filesHooks, filesKeysServiceRef } from './api.js'
 import { FilesGuard } from './guard.js'
 import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
 import { FilesDav1765200000000 } from './migrations/FilesDav1765200000000.js'
+import { FilesRoots1765450000000 } from './migrations/FilesRoots1765450000000.js'
 import { FilesUploads1765400000000 } from './migrations/FilesUploads1765400000000.js'
 import { adminRoutes } from './routes/admin.js'
 import { davRoutes } from './dav/index.js'
@@ -29,7 +30,7 @@ export const filesPlugin = definePlugin({
   url: import.meta.url,
   optionalDependencies: { search: '^1.0.0' },
   settings: filesSettings,
-  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000],
+  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000, FilesRoots1765450000000],
   hooks: filesHooks,
   register(ctx) {
     const store = new FileStore(ctx)

@@ -70,7 +70,7 @@ type Message = { kind: 'ok' | 'error' | 'info'; text: string }
 type Errors = Record<string, string>
 
 const Crumbs: View<{ crumbs: Crumb[] }> = ({ ui, crumbs }) => (
-  <nav aria-label={ui.t('files.crumbs')} class="plein-subnav">
+  <nav aria-label={ui.t('files.crumbs')} class="plein-subnav plein-crumbs">
     <ul>
       {crumbs.map((c, i) => (
         <li>
@@ -128,7 +128,7 @@ const Table: View<{ items: ItemJson[]; caption: string; next: string | null; emp
   )
 
 const NewFolder: View<{ parentId?: string; containerId?: string; values?: Record<string, string>; errors?: Errors }> = ({ ui, parentId, containerId, values = {}, errors = {} }) => (
-  <section aria-labelledby="new-folder-heading">
+  <section class="plein-section" aria-labelledby="new-folder-heading">
     <h2 class="utrecht-heading-2" id="new-folder-heading">
       {ui.t('files.newFolder')}
     </h2>
@@ -157,11 +157,11 @@ interface ManageProps {
   errors?: Errors
   trashDays: number
 }
-const Manage: View<ManageProps> = ({ ui, item, canWrite, canManage, shares, groups, values = {}, errors = {}, trashDays }) => {
+const Share: View<ManageProps> = ({ ui, item, canManage, shares, groups, values = {}, errors = {} }) => {
   const base = `/files/items/${item.id}`
   return (
     <>
-      <section aria-labelledby="share-heading">
+      <section class="plein-section" aria-labelledby="share-heading">
         <h2 class="utrecht-heading-2" id="share-heading">
           {ui.t('files.share.with')}
         </h2>
@@ -222,8 +222,16 @@ const Manage: View<ManageProps> = ({ ui, item, canWrite, canManage, shares, grou
           </form>
         ) : null}
       </section>
+    </>
+  )
+}
+
+const Edit: View<ManageProps> = ({ ui, item, canWrite, values = {}, errors = {}, trashDays }) => {
+  const base = `/files/items/${item.id}`
+  return (
+    <>
       {canWrite ? (
-        <section aria-labelledby="rename-heading">
+        <section class="plein-section" aria-labelledby="rename-heading">
           <h2 class="utrecht-heading-2" id="rename-heading">
             {ui.t('files.rename')}
           </h2>
@@ -264,7 +272,7 @@ const Folder: View<FolderProps> = props => {
       {message ? ui.view('kernel.alert', message) : null}
       <Table ui={ui} items={items} next={next} caption={ui.t('files.contents', { name: String(folder.name ?? folder.title) })} empty={ui.t('files.empty')} />
       {canWrite ? (
-        <section aria-labelledby="upload-heading">
+        <section class="plein-section" aria-labelledby="upload-heading">
           <h2 class="utrecht-heading-2" id="upload-heading">
             {ui.t('files.upload')}
           </h2>
@@ -302,7 +310,8 @@ const Folder: View<FolderProps> = props => {
         </section>
       ) : null}
       {canWrite ? <NewFolder ui={ui} parentId={folder.id} values={props.values} errors={errors} /> : null}
-      <Manage {...props} item={folder} />
+      <Share {...props} item={folder} />
+      <Edit {...props} item={folder} />
     </>
   )
 }
@@ -329,7 +338,8 @@ const File: View<FileProps> = props => {
           {ui.t('files.download')}
         </a>
       </p>
-      <section aria-labelledby="versions-heading">
+      <Share {...props} item={file} />
+      <section class="plein-section" aria-labelledby="versions-heading">
         <h2 class="utrecht-heading-2" id="versions-heading">
           {ui.t('files.versions')}
         </h2>
@@ -380,7 +390,7 @@ const File: View<FileProps> = props => {
         </table>
       </section>
       {canManage && links ? (
-        <section aria-labelledby="links-heading">
+        <section class="plein-section" aria-labelledby="links-heading">
           <h2 class="utrecht-heading-2" id="links-heading">
             {ui.t('files.links')}
           </h2>
@@ -417,7 +427,7 @@ const File: View<FileProps> = props => {
           </form>
         </section>
       ) : null}
-      <Manage {...props} item={file} />
+      <Edit {...props} item={file} />
     </>
   )
 }
@@ -442,7 +452,7 @@ const Space: View<{ sections: Array<{ heading: string; caption: string; items: I
       </li>
     </ul>
     {sections.map((s, i) => (
-      <section aria-labelledby={`space-${i}`}>
+      <section class="plein-section" aria-labelledby={`space-${i}`}>
         <h2 class="utrecht-heading-2" id={`space-${i}`}>
           {s.heading}
         </h2>
@@ -450,7 +460,7 @@ const Space: View<{ sections: Array<{ heading: string; caption: string; items: I
       </section>
     ))}
     {groups.length > 0 ? (
-      <section aria-labelledby="space-groups">
+      <section class="plein-section" aria-labelledby="space-groups">
         <h2 class="utrecht-heading-2" id="space-groups">
           {ui.t('files.groups')}
         </h2>
@@ -514,7 +524,7 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
     const after = cursor ? `AND (lower(n.name), n.entity_id) > ($${params.push(cursor[0])}, $${params.push(cursor[1])}::uuid)` : ''
     const rows = await ctx.db.query(
       `SELECT ${ENTITY_SQL.columns('e')}, n.name FROM files_node n JOIN entity e ON e.id = n.entity_id
-        WHERE n.parent_id IS NULL AND n.is_folder AND n.deleted_at IS NULL AND ${readable.sql} AND ${scope} ${after}
+        WHERE n.site_id = $${params.push(c.site.id)} AND n.parent_id IS NULL AND n.is_folder AND n.deleted_at IS NULL AND ${readable.sql} AND ${scope} ${after}
         ORDER BY lower(n.name), n.entity_id LIMIT $${params.push(PAGE + 1)}`,
       params,
     )
@@ -785,7 +795,7 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
           await moveOrShare(ctx, store, guard, asApi(c, { access: { read, write }, manage }, item.entity.id), item.node.is_folder ? 'folder' : 'file')
         } catch (error) {
           const p = refusal(error)
-          return fail({ [values.group && !values.email.trim() ? 'group' : 'email']: p.detail, email: p.detail }, p.status)
+          return fail({ email: p.detail }, p.status)
         }
         c.redirect(back(item))
       },

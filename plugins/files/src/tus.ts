@@ -15,7 +15,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HttpProblem, problems, StorageFullError, type PluginContext, type RequestContext, type Site } from '@plein/core'
-import { DecryptStream, header, HEADER_LENGTH, IntegrityError, newFileKey, sealSegment, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
+import { DecryptStream, header, HEADER_LENGTH, IntegrityError, newFileKey, sealSegmentParts, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
 import { unwrapKey, wrapKey } from './crypto/keys.js'
 import { StripMetadata, type StripState } from './exif.js'
 import type { FilesGuard } from './guard.js'
@@ -144,7 +144,9 @@ class Sealer extends Transform {
 
   private seal(last: boolean): void {
     if (this.index === 0 && this.mime === null) this.mime = sniff(this.segment.subarray(0, Math.min(this.filled, 4096)), this.name)
-    this.push(sealSegment(this.key, this.id, this.version, this.index++, last, this.segment.subarray(0, this.filled)))
+    const [sealed, tag] = sealSegmentParts(this.key, this.id, this.version, this.index++, last, this.segment.subarray(0, this.filled))
+    this.push(sealed)
+    this.push(tag)
     this.filled = 0
   }
 

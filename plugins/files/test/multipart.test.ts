@@ -55,7 +55,7 @@ describe('files: multipart/form-data uploads', function () {
     this.timeout(180_000)
     tk = await createTestKernel({
       plugins: [filesPlugin, groupsPlugin],
-      settings: { files: { quotaPerGroupBytes: 4000, maxUploadBytes: 40 * MiB } },
+      settings: { files: { quotaPerGroupBytes: 4000, maxUploadBytes: 64 * MiB } },
     })
     await tk.signUp({ name: 'Admin' })
     alice = await tk.signUp({ name: 'Alice' })
@@ -107,9 +107,9 @@ describe('files: multipart/form-data uploads', function () {
     expect((await allChildren(alice.client, f.id)).map(i => i.name)).to.deep.equal(['Anders genoemd.txt', 'notulen.txt', 'plaatje.png'])
   })
 
-  it('streams a 32 MiB file with the memory of the server staying flat, and the bytes arrive intact', async () => {
+  it('streams a 48 MiB file with the memory of the server staying flat, and the bytes arrive intact', async () => {
     const f = await folder(alice.client, { name: 'Groot' })
-    const size = 32 * MiB
+    const size = 48 * MiB
     const hash = createHash('sha256')
     // Live memory, not garbage: a full collection before each sample (server and client share this process).
     setFlagsFromString('--expose-gc')
@@ -151,11 +151,11 @@ describe('files: multipart/form-data uploads', function () {
     const file = JSON.parse(answer.body).items[0]
     expect(file.size).to.equal(size)
     expect(file.sha256).to.equal(hash.digest('hex'))
-    // Buffering the file would take 32 MiB at least; streaming takes a few segments and socket buffers (measured here
-    // after full collections: 0–8 MiB, the same for 4 or 36 MiB files; the rest is the noise of a shared machine).
+    // Buffering the file would take 48 MiB at least; streaming takes a few segments and socket buffers. Measured here
+    // after full collections: 0–18 MiB, as much for 8 MiB files as for 32 MiB ones (what is in flight at that moment).
     console.log(`      live memory growth during the upload: ${(peak / MiB).toFixed(1)} MiB (${samples} samples)`)
     expect(samples, "memory samples taken while the upload ran").to.be.above(0)
-    expect(peak / MiB, `peak growth of live heap + buffers: ${(peak / MiB).toFixed(1)} MiB`).to.be.below(20)
+    expect(peak / MiB, `peak growth of live heap + buffers: ${(peak / MiB).toFixed(1)} MiB`).to.be.below(28)
     // Read back whole: the stored bytes decrypt to the same hash.
     const down = createHash('sha256')
     await new Promise<void>((resolve, reject) => {
@@ -241,7 +241,7 @@ describe('files: multipart/form-data uploads', function () {
       req.on('error', () => undefined)
       void (async () => {
         req.write(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="te-groot.bin"\r\n\r\n`)
-        for (const chunk of generated(41 * MiB)) {
+        for (const chunk of generated(65 * MiB)) {
           if (req.destroyed) return
           if (!req.write(chunk)) {
             await new Promise<void>(resolve => {

@@ -87,7 +87,8 @@ describe('groups: management pages', () => {
     expect(first.text).to.contain('Adam Admin').and.not.contain('Olivia Owner')
     expect(second.text).to.contain('Olivia Owner').and.not.contain('Adam Admin').and.not.contain('?cursor=')
     const found = await page(mia.client, `/groups/${g.id}/members?q=${encodeURIComponent('nummer 07')}`)
-    expect(found.text).to.contain('Lid Nummer 07').and.not.contain('Lid Nummer 08').and.contain('value="nummer 07"')
+    expect(found.text).to.contain('Lid Nummer 07').and.contain('value="nummer 07"')
+    expect(found.text).not.to.contain('Lid Nummer 08')
     // A member sees no actions; the owner makes Adam administrator with the form.
     expect(first.text).not.to.contain(`/members/${adam.user.id}/role`)
     const ownerView = await page(olivia, `/groups/${g.id}/members`)
@@ -185,7 +186,9 @@ describe('groups: management pages', () => {
     for (const p of ['', '/members', '/requests', '/invitations', '/settings', '/delete']) {
       expect((await page(otto, `/groups/${hidden.id}${p}`)).status, p).to.equal(404)
     }
-    for (const p of ['/settings', '/invitations/accept', '/delete']) expect((await postForm(otto.client, `/groups/${hidden.id}${p}`, { name: 'Van mij' })).status, p).to.equal(404)
+    for (const p of ['/settings', '/invitations/accept', '/delete']) {
+      expect((await postForm(otto.client, `/groups/${hidden.id}${p}`, p === '/settings' ? { name: 'Van mij' } : {})).status, p).to.equal(404)
+    }
     const closed = await createGroup(olivia, { name: 'Dicht', membership: 'closed' })
     await join(closed, mia)
     expect((await page(otto, `/groups/${closed.id}/members`)).status).to.equal(403)

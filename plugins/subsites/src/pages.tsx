@@ -1,7 +1,7 @@
 // Admin pages for subsites (root-site administrators): list, create, edit, plugins on/off with their settings
 // forms (generated from each plugin's JSON Schema by the kernel), disable, delete with confirmation.
 // Forms work without JavaScript: POST + CSRF, redirect after post, errors next to the field.
-import { createAjv, HttpProblem, problems, readSchemaForm, THEMES, type AdminNavItem, type PluginContext, type ProblemFieldError, type RequestContext, type View } from '@plein/core'
+import { createAjv, HttpProblem, kernelAdminMenu, problems, readSchemaForm, THEMES, type AdminNavItem, type PluginContext, type ProblemFieldError, type RequestContext, type View } from '@plein/core'
 import type { SubsiteInput, SubsiteRecord } from './api.js'
 import type { SubsiteActions } from './actions.js'
 import type { SubsiteDirectory } from './directory.js'
@@ -473,12 +473,7 @@ export function subsitePages(ctx: PluginContext, directory: SubsiteDirectory, ac
 
   /** The kernel's admin menu (with ours in it, through the hook) for a request. */
   const nav = async (c: RequestContext): Promise<AdminNavItem[]> => {
-    const base: AdminNavItem[] = [
-      { label: t(c, 'admin.nav.settings'), href: '/admin' },
-      { label: t(c, 'admin.nav.plugins'), href: '/admin/plugins' },
-      { label: t(c, 'admin.nav.users'), href: '/admin/users' },
-      { label: t(c, 'admin.nav.audit'), href: '/admin/audit' },
-    ]
+    const base = kernelAdminMenu(key => t(c, key))
     return ctx.hooks.kernel.adminNavigation.call(c.site, base, c.site, c.viewer, t(c, 'kernel.locale'))
   }
 

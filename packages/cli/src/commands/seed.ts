@@ -102,7 +102,7 @@ export async function seedCommand(siteDir: string, values: ReadonlyMap<string, s
     io.err(`Seeding ${scale.users} users, ${scale.groups} groups, ${scale.subsites} subsites, ${scale.items} items (${scale.commentsPerItem} comments each on average), seed ${seed}.`)
     const report = await kernel.seed({ seed, scale, onProgress: e => progress.update(e) })
     progress.end()
-    const rows = Object.entries(report.inserted).map(([table, n]) => `${table} ${n}`).join(', ')
+    const rows = Object.entries(report.inserted).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${n}`).join(', ')
     io.out(`Seeded in ${(report.ms / 1000).toFixed(1)} s: ${rows || 'nothing new (this seed was there already)'}.`)
     return 0
   } finally {

@@ -3,7 +3,7 @@ import cluster from 'node:cluster'
 import { Kernel } from '@plein/core'
 import type { Io } from '../main.js'
 import { environment, kernelOptions, logger, reportBootError } from './shared.js'
-import { runPrimary } from './workers.js'
+import { runPrimary, workerMetrics } from './workers.js'
 
 /** `workers`: with more than one (--workers N or PLEIN_WORKERS), this process becomes their primary. */
 export async function startCommand(siteDir: string, io: Io, options: { workers?: string } = {}): Promise<number> {
@@ -18,11 +18,16 @@ export async function startCommand(siteDir: string, io: Io, options: { workers?:
   const log = cluster.isWorker ? logger(env).child({ worker: Number(process.env.PLEIN_WORKER) || cluster.worker?.id }) : logger(env)
   if (workers > 1 && cluster.isPrimary) return runPrimary(siteDir, workers, env, log, io)
   let kernel: Kernel
+  const boot = kernelOptions(siteDir, env, log, io)
+  const slot = Number(process.env.PLEIN_WORKER) || cluster.worker?.id || 0
+  const shared = cluster.isWorker ? workerMetrics(slot) : undefined
+  if (shared) boot.metrics = { ...boot.metrics, labels: shared.labels, gather: shared.gather }
   try {
-    kernel = await Kernel.boot(kernelOptions(siteDir, env, log, io))
+    kernel = await Kernel.boot(boot)
   } catch (error) {
     return reportBootError(error, io)
   }
+  shared?.serve(() => kernel.metricsText())
   let address
   try {
     address = await kernel.listen(env.port, env.host)

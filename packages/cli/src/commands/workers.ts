@@ -42,6 +42,7 @@ export async function runPrimary(siteDir: string, workers: number, env: Environm
       state.timer = setTimeout(() => fork(slot), state.delay)
     })
   }
+  cluster.on('message', (from, message) => gatherFor(from, message, slots))
   for (let slot = 1; slot <= workers; slot++) {
     slots.set(slot, { startedAt: 0, delay: FIRST_DELAY_MS / 2 })
     fork(slot)
@@ -79,4 +80,88 @@ export async function runPrimary(siteDir: string, workers: number, env: Environm
     process.on('SIGTERM', stop)
     process.on('SIGINT', stop)
   })
+}
+
+// One scrape of /metrics reaches one worker; it gathers the others' expositions through the primary, so the
+// answer covers every worker of the port (each sample labelled with its worker).
+
+interface GatherRequest {
+  plein: 'metrics-gather'
+  id: number
+}
+interface CollectRequest {
+  plein: 'metrics-collect'
+  id: string
+}
+interface CollectAnswer {
+  plein: 'metrics-text'
+  id: string
+  text: string
+}
+
+const GATHER_TIMEOUT_MS = 1000
+let collections = 0
+
+function gatherFor(from: Worker, message: unknown, slots: Map<number, { worker?: Worker }>): void {
+  if ((message as GatherRequest)?.plein !== 'metrics-gather') return
+  const request = message as GatherRequest
+  const others = [...slots.values()].map(s => s.worker).filter((w): w is Worker => !!w && w !== from && w.isConnected())
+  const id = `${process.pid}-${++collections}`
+  const texts: string[] = []
+  let done = false
+  const finish = () => {
+    if (done) return
+    done = true
+    clearTimeout(timer)
+    for (const w of others) w.off('message', onAnswer)
+    if (from.isConnected()) from.send({ plein: 'metrics-gathered', id: request.id, texts })
+  }
+  const onAnswer = (answer: CollectAnswer) => {
+    if (answer?.plein !== 'metrics-text' || answer.id !== id) return
+    texts.push(answer.text)
+    if (texts.length === others.length) finish()
+  }
+  // A worker that does not answer in time (busy, starting) is left out of this scrape.
+  const timer = setTimeout(finish, GATHER_TIMEOUT_MS)
+  for (const w of others) {
+    w.on('message', onAnswer)
+    w.send({ plein: 'metrics-collect', id } satisfies CollectRequest)
+  }
+  if (others.length === 0) finish()
+}
+
+/** In a worker: the metrics options that label its samples and gather the other workers' for each scrape. */
+export function workerMetrics(slot: number): { labels: Record<string, string>; gather(): Promise<string[]>; serve(text: () => Promise<string>): void } {
+  const waiting = new Map<number, (texts: string[]) => void>()
+  let next = 0
+  process.on('message', (message: { plein?: string; id?: number; texts?: string[] }) => {
+    if (message?.plein !== 'metrics-gathered' || typeof message.id !== 'number') return
+    waiting.get(message.id)?.(message.texts ?? [])
+    waiting.delete(message.id)
+  })
+  return {
+    labels: { worker: String(slot) },
+    gather: () =>
+      new Promise(resolve => {
+        const id = ++next
+        const timer = setTimeout(() => {
+          waiting.delete(id)
+          resolve([])
+        }, GATHER_TIMEOUT_MS * 2)
+        waiting.set(id, texts => {
+          clearTimeout(timer)
+          resolve(texts)
+        })
+        process.send!({ plein: 'metrics-gather', id } satisfies GatherRequest)
+      }),
+    serve(text) {
+      process.on('message', (message: CollectRequest) => {
+        if (message?.plein !== 'metrics-collect') return
+        text().then(
+          t => process.connected && process.send!({ plein: 'metrics-text', id: message.id, text: t } satisfies CollectAnswer),
+          () => undefined,
+        )
+      })
+    },
+  }
 }
