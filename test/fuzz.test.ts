@@ -7,6 +7,7 @@
 // answer within 5 s, and the server still answers at the end.
 // A fixed seed; PLEIN_FUZZ_RUNS (runs per operation, default 15) and PLEIN_FUZZ_SEED to explore further.
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { blogPlugin } from '@plein/plugin-blog'
@@ -75,6 +76,15 @@ function send(port: number, method: string, url: string, headers: Record<string,
 
 // ---- generators ----
 
+/** Percent-encodes any string, also one with lone surrogates (as the bytes Node would send for it). */
+const enc = (s: string) => {
+  try {
+    return encodeURIComponent(s)
+  } catch {
+    return [...Buffer.from(s)].map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+  }
+}
+
 const hugeString = 'x'.repeat(20_000)
 const nasty = ['', ' ', '..', '../..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f', '%00', '%', '%ZZ', '%C0%AE', '-1', '0', '1.5', '1e309', '99999999999999999999', 'null', 'undefined', 'true', '[]', '{}', '{id}', '%20', "'; DROP TABLE entity; --", '<script>', 'ﬀ', '%F0%9F%92%A9', hugeString]
 
@@ -87,8 +97,8 @@ const pathParam = (pool: string[], name: string, preferred: string[]): fc.Arbitr
     ...(preferred.length > 0 ? [{ weight: 5, arbitrary: fc.constantFrom(...preferred) }] : []),
     { weight: 3, arbitrary: fc.constantFrom(...pool) },
     { weight: 2, arbitrary: fc.uuid() },
-    { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map(encodeURIComponent) },
-    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map(enc) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }).map(enc) },
     { weight: 1, arbitrary: fc.integer({ min: -10, max: 3 }).map(String) },
     { weight: 2, arbitrary: fc.constantFrom(...nasty.filter(n => /^[\x21-\x7e]*$/.test(n))) },
     ...(name === 'name' ? [{ weight: 2, arbitrary: fc.constantFrom('report.txt', 'a%2Fb.txt', '.hidden', 'CON', 'x'.repeat(300)) }] : []),
@@ -112,7 +122,8 @@ function fromSchema(schema: any, pool: string[], depth = 0): fc.Arbitrary<unknow
         case 'boolean':
           return fc.boolean()
         case 'integer':
-          return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 })
+          // Past 32 bits too: an unbounded integer must not reach an int column unchecked.
+          return fc.oneof({ weight: 5, arbitrary: fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 }) }, { weight: 1, arbitrary: fc.constantFrom(2147483648, -2147483649, 9007199254740991, 1e20) })
         case 'number':
           return fc.double({ min: schema.minimum ?? -1e6, max: schema.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true })
         case 'string':
@@ -163,8 +174,9 @@ function bodyArbitrary(op: Operation, pool: string[]): fc.Arbitrary<FuzzRequest[
         out[key || 'extra'] = other
         break
       default: // a prototype-looking key
-        out.__proto__ = { isAdmin: true }
-        out.constructor = { prototype: { polluted: true } }
+        for (const [k, v] of [['__proto__', { isAdmin: true }], ['constructor', { prototype: { polluted: true } }]] as const) {
+          Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
+        }
     }
     return out
   })
@@ -190,17 +202,17 @@ function queryValue(schema: any, pool: string[]): fc.Arbitrary<string[]> {
     { weight: 5, arbitrary: fc.tuple(fromIt, fromIt).map(([a, b]) => [...a, ...b]) },
     { weight: 10, arbitrary: fc.constantFrom(...nasty.filter(s => s !== hugeString), ...weird, '-5', '0', '100000', '9007199254740993', 'abc', 'eyJ0IjoiYSJ9', 'eyJ0IjoiMjAyMC0wMS0wMVQwMDowMDowMFoiLCJpIjoiLi4vIn0', 'AAAA').map(s => [s]) },
     { weight: 5, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }).map(s => [s]) },
-    { weight: 1, arbitrary: fc.constant([hugeString]) },
+    { weight: 1, arbitrary: fc.constant<string[]>([hugeString]) },
   )
 }
 
 function queryArbitrary(op: Operation, pool: string[]): fc.Arbitrary<string> {
   const params = op.parameters.filter(p => p.in === 'query')
-  const each = params.map(p => fc.option(queryValue(p.schema, pool), { nil: undefined, freq: 3 }).map(values => (values ? values.map(v => `${encodeURIComponent(p.name)}=${encodeURIComponent(v)}`) : [])))
+  const each = params.map(p => fc.option(queryValue(p.schema, pool), { nil: undefined, freq: 3 }).map(values => (values ? values.map(v => `${enc(p.name)}=${enc(v)}`) : [])))
   const extra = fc.oneof(
     { weight: 6, arbitrary: fc.constant([] as string[]) },
-    { weight: 1, arbitrary: fc.constantFrom('%', 'a=%ZZ', 'limit[]=1', 'limit[a]=2', '=', '&&&', 'cursor', `x=${'y'.repeat(9000)}`).map(s => [s]) },
-    { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([k, v]) => [`${encodeURIComponent(k)}=${encodeURIComponent(v)}`]) },
+    { weight: 1, arbitrary: fc.constantFrom('%', 'a=%ZZ', 'q=%FF', 'cursor=%ED%A0%80', 'limit=%00', 'limit[]=1', 'limit[a]=2', '=', '&&&', 'cursor', `x=${'y'.repeat(9000)}`).map(s => [s]) },
+    { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([k, v]) => [`${enc(k)}=${enc(v)}`]) },
   )
   return fc.tuple(fc.tuple(...each), extra).map(([parts, more]) => {
     const all = [...parts.flat(), ...more]
@@ -267,13 +279,44 @@ describe('fuzzing every endpoint of the OpenAPI document', function () {
     await made(a.post('/api/v1/intranet/announcements', { text: 'Fuzz', startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86400_000).toISOString() }), 'intranet')
     await made(a.post('/api/v1/subsites', { name: 'Fuzz subsite', host: 'fuzz.example.org', plugins: ['comments', 'blog'] }), 'subsites')
     named.entities = [post.id, group.id]
-    named.version = ['1', '2']
+    named.version = ['1', '2', '2147483648', '99999999999999999999']
     named.rev = ['1', '2']
     named.name = ['report.txt']
 
     doc = (await admin.client.get('/api/v1/openapi.json')).body
   })
   after(() => tk?.close())
+
+  it('refuses NUL characters in any input with a 400 naming the field (PostgreSQL stores none)', async () => {
+    const headers = { host: '127.0.0.1', accept: 'application/json', authorization: `Bearer ${tokens.member}`, 'content-type': 'application/json' }
+    const token = await send(tk.port, 'post', '/api/v1/auth/tokens', headers, JSON.stringify({ name: 'a\u0000b' }))
+    expect(token.status, token.text).to.equal(400)
+    expect(token.contentType).to.match(/^application\/problem\+json/)
+    expect(JSON.parse(token.text).errors).to.deep.include({ in: 'body', location: { pointer: '/name' }, detail: 'must not contain NUL characters', code: 'nul' })
+    const key = await send(tk.port, 'put', '/api/v1/intranet/dashboard', { ...headers, authorization: `Bearer ${tokens.admin}` }, JSON.stringify({ widgets: [{ type: 'intranet.quickLinks', config: { 'x\u0000': 1 } }] }))
+    expect(key.status, key.text).to.equal(400)
+    expect(JSON.parse(key.text).errors.map((e: any) => e.location.pointer)).to.include('/widgets/0/config/x\u0000')
+    const query = await send(tk.port, 'get', '/api/v1/search?q=a%00b', headers)
+    expect(query.status, query.text).to.equal(400)
+    expect(JSON.parse(query.text).errors).to.deep.include({ in: 'query', location: { name: 'q' }, detail: 'must not contain NUL characters', code: 'nul' })
+  })
+
+  it('answers requests Node’s HTTP parser refuses with problem+json too (too long a URL, not HTTP at all)', async () => {
+    const long = await send(tk.port, 'get', `/api/v1/site?q=${'x'.repeat(20_000)}`, { host: '127.0.0.1' })
+    expect(long.status).to.equal(431)
+    expect(long.contentType).to.match(/^application\/problem\+json/)
+    expect(JSON.parse(long.text)).to.include({ status: 431, code: 'REQUEST_HEADERS_TOO_LARGE' })
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const socket = connect(tk.port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'))
+      const chunks: Buffer[] = []
+      socket.on('data', c => chunks.push(c))
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      socket.on('error', reject)
+    })
+    expect(garbage).to.match(/^HTTP\/1\.1 400 /)
+    expect(garbage).to.match(/content-type: application\/problem\+json/i)
+    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).to.include({ status: 400, code: 'MALFORMED_REQUEST' })
+  })
 
   it(`answers every operation with no 5xx, problem+json for every 4xx, within ${TIME_BOUND_MS} ms (${RUNS} runs each)`, async () => {
     const base = new URL(doc.servers?.[0]?.url ?? '/api/v1', 'http://127.0.0.1').pathname.replace(/\/$/, '')

@@ -50,6 +50,7 @@ export {
   SEED_PASSWORD,
   SEED_PASSWORD_HASH,
   SEED_VOCABULARY,
+  SEED_BATCH_SIZE,
   SeedRandom,
   scaleBy,
   seedUuid,
@@ -99,7 +100,8 @@ export { encodeCursor, decodeCursor, encodeKey, decodeKey, toPage, cursorColumn,
 export { readFormBody, escapeHtml } from './http/form.js'
 /** For routes that stream their own body (`csrf: false`, e.g. multipart uploads) and take the token from a form field in it. */
 export { checkCsrf } from './identity/authenticate.js'
-export type { MailService, MailMessage } from './services/mail.js'
+export type { MailService, MailMessage, MailBounce } from './services/mail.js'
+export { MailRejectedError } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
 export { RESYNC, isResync } from './services/changes.js'
 export type { Signing, KeyDerivation } from './identity/signing.js'

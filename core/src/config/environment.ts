@@ -31,6 +31,8 @@ export interface Environment {
   dbConnectTimeoutMs?: number
   /** PLEIN_DB_STATEMENT_TIMEOUT_MS: statement_timeout of every connection (default 30000; 0 for none). */
   dbStatementTimeoutMs?: number
+  /** REDIS_URL: redis://… or rediss://…; change notices between processes go through Redis pub/sub. */
+  redisUrl?: string
 }
 
 export class EnvironmentError extends Error {
@@ -52,6 +54,8 @@ export function readEnvironment(siteDir: string, env: NodeJS.ProcessEnv = proces
   const storageUrl = env.PLEIN_STORAGE_URL || undefined
   if (storageUrl && !/^s3:\/\/[^/?]+/.test(storageUrl)) throw new EnvironmentError('PLEIN_STORAGE_URL must be an s3://bucket/prefix?endpoint=… URL (leave it unset for files in the data folder).')
   const dataDir = path.resolve(env.PLEIN_DATA_DIR || path.join(siteDir, 'data'))
+  const redisUrl = env.REDIS_URL || undefined
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new EnvironmentError('REDIS_URL must be a redis:// or rediss:// URL (leave it unset for change notices through PostgreSQL).')
   const metricsAllow = (env.PLEIN_METRICS_ALLOW ?? '127.0.0.0/8,::1/128').split(',').map(s => s.trim()).filter(s => s && s !== 'none')
   for (const network of metricsAllow) {
     const [address, bits] = network.split('/')
@@ -77,6 +81,7 @@ export function readEnvironment(siteDir: string, env: NodeJS.ProcessEnv = proces
     dbPoolSize: count(env, 'PLEIN_DB_POOL_SIZE', 1),
     dbConnectTimeoutMs: count(env, 'PLEIN_DB_CONNECT_TIMEOUT_MS', 1),
     dbStatementTimeoutMs: count(env, 'PLEIN_DB_STATEMENT_TIMEOUT_MS', 0),
+    redisUrl,
   }
 }
 

@@ -174,10 +174,62 @@ export class KernelCreateAudit1765200000000 implements MigrationInterface {
   }
 }
 
+/** Run-time overrides of the root site (settings, theme, plugins on/off, plugin settings) over site.json. */
+export class KernelSiteOverrides1765700000000 implements MigrationInterface {
+  name = 'KernelSiteOverrides1765700000000'
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE kernel_site ADD COLUMN overrides jsonb NOT NULL DEFAULT '{}', ADD COLUMN overrides_at timestamptz`)
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE kernel_site DROP COLUMN overrides, DROP COLUMN overrides_at')
+  }
+}
+
+/** The jobs admin page lists every job (the root's administrators), also by status: an index for each. */
+export class KernelJobListIndexes1765700000001 implements MigrationInterface {
+  name = 'KernelJobListIndexes1765700000001'
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('CREATE INDEX kernel_job_created ON kernel_job (created_at DESC, id DESC)')
+    await q.query('CREATE INDEX kernel_job_status_created ON kernel_job (status, created_at DESC, id DESC)')
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP INDEX kernel_job_status_created')
+    await q.query('DROP INDEX kernel_job_created')
+  }
+}
+
+/** Bounces: permanent SMTP rejections for administrators, and the account whose address bounced. */
+export class KernelMailBounces1765800000000 implements MigrationInterface {
+  name = 'KernelMailBounces1765800000000'
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE kernel_account ADD COLUMN email_bounced_at timestamptz')
+    await q.query(`CREATE TABLE kernel_mail_bounce (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      site_id uuid REFERENCES kernel_site (id) ON DELETE CASCADE,
+      account_id uuid REFERENCES kernel_account (id) ON DELETE CASCADE,
+      email text NOT NULL,
+      code integer NOT NULL,
+      command text NOT NULL,
+      response text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`)
+    await q.query('CREATE INDEX kernel_mail_bounce_created ON kernel_mail_bounce (created_at DESC, id DESC)')
+    await q.query('CREATE INDEX kernel_mail_bounce_site ON kernel_mail_bounce (site_id, created_at DESC, id DESC)')
+    await q.query('CREATE INDEX kernel_mail_bounce_account ON kernel_mail_bounce (account_id)')
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE kernel_mail_bounce')
+    await q.query('ALTER TABLE kernel_account DROP COLUMN email_bounced_at')
+  }
+}
+
 export const kernelMigrations = [
   KernelCreateSite1764300000000,
   KernelCreateIdentity1764400000000,
   KernelCreateEntity1764400000001,
   KernelCreateJobs1764800000000,
   KernelCreateAudit1765200000000,
+  KernelSiteOverrides1765700000000,
+  KernelJobListIndexes1765700000001,
+  KernelMailBounces1765800000000,
 ]

@@ -142,6 +142,8 @@ export interface SeedEntity {
   /** null: a draft. */
   publishedAt: Date | null
   createdAt: Date
+  /** The item's plain text (what its search document's body is), for columns computed at insert (computeEntityColumn). */
+  text?: string
 }
 
 /** How an item of seeded content is shared: the mix `plein seed` writes. */
@@ -223,11 +225,17 @@ export interface SeedContext {
   /** Inserts entity rows (the shared content table), each with its owner as a writer. Returns how many were new. */
   entities(rows: SeedEntity[], manager?: EntityManager): Promise<number>
   /**
+   * Has every entity row written after this get `column` computed in its INSERT by the SQL `expression`
+   * builds from the SQL of its title and of its plain text (`SeedEntity.text`), e.g. the search plugin's
+   * vector: one write per row instead of an insert and an update.
+   */
+  computeEntityColumn(column: string, expression: (title: string, text: string) => string): void
+  /**
    * Writes `count` content items of `kind` in batches: each item placed by `place` and described by `make`;
    * per batch its entity rows and what `write` adds (the plugin's own rows) commit in one transaction, then
    * `after` sees the batch (to index it, comment on it …). Ids are `id(kind, index)`. Reports progress.
    */
-  contentItems<T extends { title: string }>(
+  contentItems<T extends { title: string; text?: string }>(
     kind: string,
     count: number,
     make: (placement: SeedPlacement, rng: SeedRandom, index: number) => T,
@@ -244,6 +252,12 @@ export interface SeedContext {
 
 export type SeedStage = 'services' | 'sites' | 'containers' | 'content'
 export const SEED_STAGES: readonly SeedStage[] = ['services', 'sites', 'containers', 'content']
+
+/**
+ * Items per batch of SeedContext.contentItems. Two batches may be written at once and commit in either
+ * order: a row may refer to rows of its own batch or of batches two or more before it, not of the one before.
+ */
+export const SEED_BATCH_SIZE = 5000
 
 /** One item written by SeedContext.contentItems. */
 export interface SeedItem<T> {
@@ -340,6 +354,7 @@ export async function runSeed(db: Database, root: Site, plugins: readonly SeedPl
   const services = new Map<string, unknown>()
   const sites: SeedSite[] = [{ id: root.id, root: true, plugins: root.plugins, members: [] }]
   const containers: SeedContainer[] = []
+  const computed: Array<{ column: string; expression: (title: string, text: string) => string }> = []
   const users = Array.from({ length: scale.users }, (_, i) => seedUuid(seed, `kernel:account:${i}`))
   const weights = plugins.map(p => p.seeder?.items ?? 0)
   const total = weights.reduce((a, b) => a + b, 0)
@@ -436,14 +451,21 @@ export async function runSeed(db: Database, root: Site, plugins: readonly SeedPl
       return n
     },
     async entities(rows, manager) {
-      const n = await insertRows(manager ?? db, 'entity', ENTITY_COLUMNS, rows.map(entityValues))
+      const n = await insertEntities(manager ?? db, rows, computed)
       count('entity', n)
       return n
     },
+    computeEntityColumn(column, expression) {
+      if (!IDENT.test(column) || column in ENTITY_COLUMNS) throw new Error(`seed: "${column}" cannot be a computed entity column`)
+      computed.push({ column, expression })
+    },
     async contentItems(kind, n, make, write, after) {
       const rng = ctx.rng(`items:${kind}`)
-      const batchSize = 5000
-      let pending: Promise<void> | undefined
+      const batchSize = SEED_BATCH_SIZE
+      // Two batches in flight: while one waits on the database (building search vectors is most of the
+      // work), the next is generated and written on another connection.
+      const inFlight: Array<Promise<void>> = []
+      let done = 0
       ctx.progress(0, n, kind)
       for (let from = 0; from < n; from += batchSize) {
         const batch: Array<SeedItem<any>> = []
@@ -460,20 +482,24 @@ export async function runSeed(db: Database, root: Site, plugins: readonly SeedPl
             read: placement.read,
             publishedAt: placement.publishedAt,
             createdAt: placement.createdAt,
+            text: made.text,
           }
           batch.push({ entity, placement, made })
         }
-        await db.transaction(async m => {
-          await ctx.entities(batch.map(b => b.entity), m)
-          await write(m, batch)
-        })
-        // `after` (indexing, comments) of this batch runs on another connection while the next batch is
-        // written: the database server's cores work side by side.
-        await pending
-        pending = after ? after(batch) : undefined
-        ctx.progress(Math.min(n, from + batchSize), n, kind)
+        const job = (async () => {
+          await db.transaction(async m => {
+            await ctx.entities(batch.map(b => b.entity), m)
+            await write(m, batch)
+          })
+          if (after) await after(batch)
+          done += batch.length
+          ctx.progress(done, n, kind)
+        })()
+        job.catch(() => undefined) // awaited below; this only keeps a failure from being reported as unhandled meanwhile
+        inFlight.push(job)
+        if (inFlight.length >= 2) await inFlight.shift()
       }
-      await pending
+      await Promise.all(inFlight)
     },
     progress(done, n, step = pluginId) {
       options.onProgress?.({ plugin: pluginId, step, done, total: n })
@@ -513,6 +539,29 @@ const ENTITY_COLUMNS = {
   published_at: 'timestamptz',
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
+}
+
+/** Entity rows in one statement, with the computed columns built from title and text in the same INSERT. */
+async function insertEntities(
+  runner: { query(sql: string, params: unknown[]): Promise<any> },
+  rows: SeedEntity[],
+  computed: ReadonlyArray<{ column: string; expression: (title: string, text: string) => string }>,
+): Promise<number> {
+  if (computed.length === 0) return insertRows(runner, 'entity', ENTITY_COLUMNS, rows.map(entityValues))
+  if (rows.length === 0) return 0
+  const names = Object.keys(ENTITY_COLUMNS)
+  const types = Object.values(ENTITY_COLUMNS)
+  const values = rows.map(entityValues)
+  const params = [...names.map((_, c) => values.map(r => (Array.isArray(r[c]) ? pgArray(r[c] as string[]) : r[c]))), rows.map(r => r.text ?? '')]
+  const inputs = [...types.map((t, c) => (t.endsWith('[]') ? `$${c + 1}::text[]` : `$${c + 1}::${t}[]`)), `$${names.length + 1}::text[]`]
+  const select = [...types.map((t, c) => (t.endsWith('[]') ? `c${c}::${t}` : `c${c}`)), ...computed.map(x => x.expression(`c${names.indexOf('title')}`, 'body_text'))]
+  const result = await runner.query(
+    `INSERT INTO entity (${[...names, ...computed.map(x => x.column)].join(', ')})
+     SELECT ${select.join(', ')} FROM unnest(${inputs.join(', ')}) AS t (${[...names.map((_, c) => `c${c}`), 'body_text'].join(', ')})
+     ON CONFLICT DO NOTHING RETURNING 1`,
+    params,
+  )
+  return Array.isArray(result) ? (Array.isArray(result[0]) ? result[0].length : result.length) : 0
 }
 
 const entityValues = (e: SeedEntity): unknown[] => [

@@ -85,6 +85,9 @@ export function buildOpenApi(routes: readonly RouteRecord[], info: OpenApiInfo):
       ...(spec.description ? { description: spec.description } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(spec.body !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.streamedBody
+        ? { requestBody: { required: true, ...(spec.streamedBody.description ? { description: spec.streamedBody.description } : {}), content: { [spec.streamedBody.contentType]: { schema: spec.streamedBody.schema } } } }
+        : {}),
       responses,
     }
     const key = openApiPath(route.path)

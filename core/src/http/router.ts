@@ -6,7 +6,7 @@ import type { JsonSchema } from '../validation/ajv.js'
 import { readJsonBody, DEFAULT_JSON_LIMIT } from './body.js'
 import type { RequestContext, RouteContext } from './context.js'
 import { problems, type ProblemFieldError } from './problem.js'
-import { compileInput, inputErrors, invalidInput } from './validate.js'
+import { compileInput, inputErrors, invalidInput, nulErrors } from './validate.js'
 import { readFormBody } from './form.js'
 import { checkCsrf } from '../identity/authenticate.js'
 
@@ -17,7 +17,8 @@ export interface ResponseSpec {
   /** JSON Schema of the answer body (application/json unless contentType says otherwise). */
   schema?: JsonSchema
   contentType?: string
-  headers?: Record<string, { description: string; schema?: JsonSchema }>
+  /** Response headers; OpenAPI requires each a schema. */
+  headers?: Record<string, { description: string; schema: JsonSchema }>
 }
 
 export interface RouteSpec {
@@ -25,6 +26,11 @@ export interface RouteSpec {
   description?: string
   /** JSON Schema of the JSON body; objects are closed (unknown fields are a 400) unless they say otherwise. */
   body?: JsonSchema
+  /**
+   * A body the handler reads itself (a raw or multipart stream): documented in the OpenAPI document only,
+   * never read or validated by the router. Give `body` or `form` for bodies the router should read.
+   */
+  streamedBody?: { contentType: string; schema: JsonSchema; description?: string }
   /** JSON Schema of the query object; values are coerced from strings. */
   query?: JsonSchema
   /** JSON Schema of the path parameters. */
@@ -157,6 +163,7 @@ export class RouteTable {
           errors.push(...inputErrors('body', validators.body))
         }
       }
+      errors.push(...nulErrors('path', params), ...nulErrors('query', query), ...nulErrors('body', body))
       if (errors.length > 0) throw invalidInput(errors)
       const routeCtx = ctx as RouteContext
       routeCtx.input = { body, query, params }

@@ -1,6 +1,6 @@
 // Builds validators for a route's body, query and path parameters from their JSON Schemas.
 import type { ValidateFunction } from 'ajv/dist/2020.js'
-import { createAjv, fieldProblems, type JsonSchema } from '../validation/ajv.js'
+import { createAjv, escapePointer, fieldProblems, type JsonSchema } from '../validation/ajv.js'
 import { HttpProblem, type ProblemFieldError } from './problem.js'
 
 const bodyAjv = createAjv({ coerceTypes: false })
@@ -51,6 +51,34 @@ export function inputErrors(where: 'body' | 'query' | 'path', validate: Validate
       ? { in: 'body', location: { pointer: p.pointer }, detail: p.detail, code: p.code }
       : { in: where, location: { name: p.pointer.split('/')[1] ?? '' }, detail: p.detail, code: p.code },
   )
+}
+
+/**
+ * NUL characters (U+0000) in any string or key of an input: PostgreSQL stores none (not in text, not in jsonb),
+ * so they are a 400 at the edge for every route instead of a database error later. Walks without recursion,
+ * so a deeply nested body cannot exhaust the stack.
+ */
+export function nulErrors(where: 'body' | 'query' | 'path', value: unknown): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = []
+  const problem = (pointer: string): ProblemFieldError =>
+    where === 'body'
+      ? { in: 'body', location: { pointer }, detail: 'must not contain NUL characters', code: 'nul' }
+      : { in: where, location: { name: pointer.split('/')[1] ?? '' }, detail: 'must not contain NUL characters', code: 'nul' }
+  const stack: Array<[unknown, string]> = [[value, '']]
+  while (stack.length > 0 && errors.length < 20) {
+    const [v, pointer] = stack.pop()!
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) errors.push(problem(pointer))
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${pointer}/${i}`]))
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes('\u0000')) errors.push(problem(`${pointer}/${escapePointer(k)}`))
+        stack.push([item, `${pointer}/${escapePointer(k)}`])
+      }
+    }
+  }
+  return errors
 }
 
 export function invalidInput(errors: ProblemFieldError[]): HttpProblem {

@@ -12,6 +12,8 @@ export interface Account {
   createdAt: Date
   /** 'nl' or 'en' when the person chose; null: the site's language (Dutch). */
   locale?: string | null
+  /** When mail to this address last bounced (a permanent rejection); null once the address is verified again. */
+  emailBouncedAt?: Date | null
 }
 
 export const identityHooks = defineHooks('identity', () => ({

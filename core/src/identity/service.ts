@@ -18,17 +18,20 @@ export interface AccountRow {
   name: string
   password_hash: string
   email_verified_at: Date | null
+  /** Set by a bounce, cleared when the address is verified again. */
+  email_bounced_at?: Date | null
   locale: string | null
   created_at: Date
 }
 
-export const toAccount = (r: Pick<AccountRow, 'id' | 'email' | 'name' | 'email_verified_at' | 'created_at'> & { locale?: string | null }): Account => ({
+export const toAccount = (r: Pick<AccountRow, 'id' | 'email' | 'name' | 'email_verified_at' | 'created_at'> & { locale?: string | null; email_bounced_at?: Date | null }): Account => ({
   id: r.id,
   email: r.email,
   name: r.name,
   emailVerified: r.email_verified_at !== null,
   createdAt: r.created_at,
   locale: r.locale ?? null,
+  emailBouncedAt: r.email_bounced_at ?? null,
 })
 
 export interface SessionAuth {
@@ -359,7 +362,8 @@ export class IdentityService {
 
   async resendVerification(site: Site, email: string, origin: string): Promise<void> {
     const row = await this.findAccountByEmail(email)
-    if (row && row.email_verified_at === null) await this.sendVerification(site, toAccount(row), origin)
+    // A bounced address is verified again the same way: following the link clears the bounce.
+    if (row && (row.email_verified_at === null || row.email_bounced_at)) await this.sendVerification(site, toAccount(row), origin)
   }
 
   async verifyEmail(token: string): Promise<Account> {
@@ -367,7 +371,7 @@ export class IdentityService {
       const id = await this.spendToken(token, 'verify-email', m)
       // UPDATE … RETURNING answers [rows, count].
       const [rows]: [AccountRow[], number] = await m.query(
-        'UPDATE kernel_account SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1 RETURNING *',
+        'UPDATE kernel_account SET email_verified_at = coalesce(email_verified_at, now()), email_bounced_at = NULL, updated_at = now() WHERE id = $1 RETURNING *',
         [id],
       )
       return toAccount(rows[0]!)
@@ -399,7 +403,7 @@ export class IdentityService {
       const id = await this.spendToken(token, 'reset-password', m)
       // Following the link proves the address, too.
       await m.query(
-        'UPDATE kernel_account SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1',
+        'UPDATE kernel_account SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), email_bounced_at = NULL, updated_at = now() WHERE id = $1',
         [id, hash],
       )
       await m.query('DELETE FROM kernel_session WHERE account_id = $1', [id])

@@ -2,7 +2,9 @@
 import { problems } from '../http/problem.js'
 import type { PluginRouter } from '../http/router.js'
 import type { RequestContext } from '../http/context.js'
-import type { JobRunner } from '../services/jobs.js'
+import type { JobRecord, JobRunner } from '../services/jobs.js'
+import { pageQueryProperties } from '../http/paging.js'
+import type { AuditLog } from '../services/audit.js'
 
 const jobSchema = {
   type: 'object',
@@ -27,17 +29,23 @@ const scope = (ctx: RequestContext): string | null => {
   return ctx.site.isRoot ? null : ctx.site.id
 }
 
-export function jobRoutes(router: PluginRouter, jobs: JobRunner): void {
-  router.get<unknown, { status?: string; limit: number }>(
+export function jobRoutes(router: PluginRouter, jobs: JobRunner, audit: AuditLog): void {
+  router.get<unknown, { status?: JobRecord['status']; limit: number; cursor?: string }>(
     'jobs.list',
     '/api/v1/admin/jobs',
     {
       summary: 'Background jobs, newest first (administrators): queued, running, done, failed with reason.',
       auth: true,
-      query: { type: 'object', properties: { status: { enum: ['queued', 'running', 'done', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 } } },
-      responses: { 200: { description: 'Jobs.', schema: { type: 'object', properties: { items: { type: 'array', items: jobSchema } } } }, 403: { description: 'Not an administrator.' } },
+      query: {
+        type: 'object',
+        properties: { status: { enum: ['queued', 'running', 'done', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, cursor: pageQueryProperties.cursor },
+      },
+      responses: {
+        200: { description: 'Jobs.', schema: { type: 'object', properties: { items: { type: 'array', items: jobSchema }, nextCursor: { type: ['string', 'null'] } } } },
+        403: { description: 'Not an administrator.' },
+      },
     },
-    async ctx => ({ items: await jobs.list(scope(ctx), ctx.input.query.status, ctx.input.query.limit) }),
+    async ctx => jobs.page(scope(ctx), ctx.input.query),
   )
 
   router.post<unknown, unknown, { id: string }>(
@@ -46,6 +54,7 @@ export function jobRoutes(router: PluginRouter, jobs: JobRunner): void {
     { summary: 'Queue a failed job again (administrators).', auth: true, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }, responses: { 202: { description: 'Queued again.' }, 403: { description: 'Not an administrator.' } } },
     async ctx => {
       if (!(await jobs.retry(ctx.input.params.id, scope(ctx)))) throw problems.notFound('No failed job with this id.', { code: 'JOB_NOT_FOUND' })
+      await audit.record(ctx.site, { actorId: ctx.viewer.user!.id, action: 'job.retried', target: ctx.input.params.id })
       ctx.status = 202
       return { status: 'queued' }
     },

@@ -23,7 +23,7 @@ import type { PluginContent, PluginContext, PluginHooks, PluginUsers } from '../
 import { BootProblems, KernelBootError, type BootProblem } from '../plugins/errors.js'
 import { loadPlugins, type LoadedPlugin, type PluginEntry } from '../plugins/registry.js'
 import { serviceOwner, type ServiceRef } from '../services/refs.js'
-import { SiteRecord, type Site } from '../tenancy/site.js'
+import type { Site } from '../tenancy/site.js'
 import { HookOwnerError, HookRegistry, type DeprecatedUse } from './hook-registry.js'
 import { AccessService } from '../access/access.js'
 import { authenticate, baseViewer, type AuthInfo } from '../identity/authenticate.js'
@@ -35,12 +35,15 @@ import { IdentityService } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
 import { createKeyDerivation, createSigning, type KeyDerivation } from '../identity/signing.js'
 import { createMailService, type MailService } from '../services/mail.js'
+import { bounceRoutes, MailBounces } from '../services/mail-bounces.js'
 import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
 import { contentRoutes } from '../content/routes.js'
 import { ContentService } from '../content/service.js'
 import { SiteDirectory } from '../tenancy/sites.js'
+import { RootSiteSettings } from '../tenancy/root-settings.js'
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../services/changes.js'
+import { createRedisChangeBus } from '../services/changes-redis.js'
 import { JobRunner } from '../services/jobs.js'
 import { LocalBlobStore } from '../services/storage.js'
 import { parseS3Url, S3BlobStore } from '../services/storage-s3.js'
@@ -52,9 +55,11 @@ import { Catalogue, kernelMessages, negotiate, type Locale, type Messages } from
 import { registerKernelViews } from '../views/layout.js'
 import { registerKernelPages, type PageRenderer } from '../views/pages.js'
 import { registerAccountPages } from '../views/account.js'
+import { langCookie, registerLanguageSwitch } from '../views/language.js'
 import { makeUI, renderPage, ViewRegistry, type View } from '../views/registry.js'
 import { jobRoutes } from './job-routes.js'
 import { auditRoutes } from './audit-routes.js'
+import { siteSettingsRoutes } from './site-settings-routes.js'
 import { KernelAuditLog, type AuditLog } from '../services/audit.js'
 import { registerAdminPages } from '../views/admin.js'
 import { Metrics, type GaugeFamily, type MetricsOptions } from '../http/metrics.js'
@@ -104,6 +109,8 @@ export interface KernelOptions {
   connectTimeoutMs?: number
   /** statement_timeout of server connections (PLEIN_DB_STATEMENT_TIMEOUT_MS, default 30000; 0 for none). */
   statementTimeoutMs?: number
+  /** redis://… (REDIS_URL): change notices through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
+  redisUrl?: string
 }
 
 export interface PluginPlanEntry {
@@ -160,6 +167,8 @@ export class Kernel {
   readonly lifecycle: AccountLifecycle
   readonly content: ContentService
   readonly sites: SiteDirectory
+  /** The root site's run-time overrides of site.json (admin pages, PATCH /api/v1/site/settings). */
+  readonly rootSettings: RootSiteSettings
   readonly audit: AuditLog
   readonly jobs: JobRunner
   readonly clock: Clock
@@ -168,6 +177,8 @@ export class Kernel {
   private stylesheetCache?: Stylesheet
   private readonly themeCache = new Map<string, Stylesheet>()
   private mailService?: MailService
+  /** Permanent SMTP rejections (kernel_mail_bounce) and the accounts they mark. */
+  readonly bounces: MailBounces
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
   private metricsRegistry?: Metrics
@@ -186,6 +197,7 @@ export class Kernel {
     const db = () => this.db
     this.limiter = new RateLimiter(db)
     this.audit = new KernelAuditLog(db)
+    this.bounces = new MailBounces(db)
     this.clock = options.clock ?? systemClock
     this.access = new AccessService(db, this.clock)
     this.identity = new IdentityService({
@@ -209,6 +221,17 @@ export class Kernel {
       db,
       (site, m) => this.hooksOf(kernelHooks).beforeSiteDelete.call(null, site, m),
     )
+    this.rootSettings = new RootSiteSettings({
+      config,
+      plugins: () => this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded),
+      db,
+      audit: this.audit,
+      changes: () => this.changes,
+      log: this.log.child({ part: 'site' }),
+      apply: site => {
+        this.root = site
+      },
+    })
     this.content = new ContentService({
       db,
       access: this.access,
@@ -226,6 +249,7 @@ export class Kernel {
       from: this.options.mailFrom ?? `${this.config.name} <noreply@${this.config.hosts.find(h => h.includes('.')) ?? 'localhost'}>`,
       dataDir: this.dataDir,
       log: this.log.child({ part: 'mail' }),
+      onBounce: bounce => this.bounces.record(bounce),
     })
     return this.mailService
   }
@@ -234,9 +258,11 @@ export class Kernel {
   get changes(): ChangeBus {
     if (!this.changeBus) {
       const log = this.log.child({ part: 'changes' })
-      this.changeBus = this.options.databaseUrl
-        ? createPostgresChangeBus(this.options.databaseUrl, log, (sql, params) => this.db.query(sql, params))
-        : createLocalChangeBus(log)
+      this.changeBus = this.options.redisUrl
+        ? createRedisChangeBus(this.options.redisUrl, redisChannel(this.options.databaseUrl, this.dataDir), log)
+        : this.options.databaseUrl
+          ? createPostgresChangeBus(this.options.databaseUrl, log, (sql, params) => this.db.query(sql, params))
+          : createLocalChangeBus(log)
     }
     return this.changeBus
   }
@@ -277,7 +303,8 @@ export class Kernel {
   }
 
   private locale(c: RequestContext): Locale {
-    return negotiate((c.viewer.user as { locale?: string } | null)?.locale, c.get('accept-language'), kernelSettings(c.site).language)
+    // The account's own language, then the visitor's choice in the footer (cookie), then the browser's.
+    return negotiate((c.viewer.user as { locale?: string | null } | null)?.locale ?? langCookie(c), c.get('accept-language'), kernelSettings(c.site).language)
   }
 
   /** A site by id: the root, or one a plugin knows (subsites). */
@@ -431,6 +458,8 @@ export class Kernel {
       problems.throwIfAny()
     }
     this.phase = 'running'
+    // Root settings changed in another process: read them again.
+    this.rootSettings.listen()
     if (this.options.runJobs !== false) await this.jobs.start()
     // Expired sessions, one-time tokens and rate-limit windows are swept every 10 minutes.
     this.sweeper = setInterval(() => void this.sweep(), 10 * 60_000)
@@ -519,31 +548,18 @@ export class Kernel {
     )
   }
 
+  /** The root site: site.json, with what its administrators changed at run time (kernel_site.overrides) over it. */
   private async loadRootSite(): Promise<Site> {
     const rows = await this.db.query<{ id: string }>(
       `INSERT INTO kernel_site (key, name) VALUES ('root', $1)
        ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
       [this.config.name],
     )
-    return this.makeRootSite(rows[0]!.id)
+    return this.rootSettings.load(rows[0]!.id)
   }
 
   private makeRootSite(id: string): Site {
-    const settings = new Map(this.plugins.map(p => [p.loaded.id, p.loaded.settings]))
-    const offOnRoot = new Set(this.plugins.filter(p => p.loaded.rootEnabled === false).map(p => p.loaded.id))
-    return new SiteRecord({
-      id,
-      key: 'root',
-      name: this.config.name,
-      hosts: this.config.hosts,
-      isRoot: true,
-      plugins: this.pluginIds.filter(id => !offOnRoot.has(id)),
-      pluginSettings: settings,
-      publicUrl: this.config.publicUrl,
-      contact: this.config.contact,
-      admins: this.config.admins,
-      settings: Object.freeze({ ...(this.config.settings ?? {}) }),
-    })
+    return this.rootSettings.current(id)
   }
 
   private async startPlugins(problems: BootProblems): Promise<void> {
@@ -718,7 +734,8 @@ export class Kernel {
   }
 
   openApiFor(site: Site, origin: string): Record<string, unknown> {
-    const key = `${site.id}\u0000${origin}`
+    // The plugin list is in the key: it changes at run time (subsites, the root's admin pages).
+    const key = `${site.id}\u0000${site.plugins.join(',')}\u0000${origin}`
     let doc = this.openApiCache.get(key)
     if (!doc) {
       const host = new URL(origin).hostname
@@ -781,6 +798,7 @@ export class Kernel {
     registerKernelViews(this.views)
     registerKernelPages(this.views, router, this.pages, this.content, this.identity)
     registerAccountPages(this.views, this.catalogue, router, this.pages, this.identity, this.lifecycle)
+    registerLanguageSwitch(this.views, this.catalogue, router)
     router.get('assets.css', '/assets/:file', { hidden: true, params: { type: 'object', properties: { file: { type: 'string', pattern: '^(plein|theme)-[0-9a-f]{16}\\.css$' } } } }, c => {
       // The shared bundle, or this site's theme (each site asks on its own host, so the theme is the one it uses).
       const css = c.input.params.file.startsWith('theme-') ? this.themeStylesheet(c.site) : this.stylesheet
@@ -800,9 +818,11 @@ export class Kernel {
         c.body = css.body
       }
     })
-    jobRoutes(router, this.jobs)
+    jobRoutes(router, this.jobs, this.audit)
+    bounceRoutes(router, this.bounces)
     auditRoutes(router, this.audit)
-    registerAdminPages({ views: this.views, router, pages: this.pages, identity: this.identity, audit: this.audit, sites: this.sites, catalogue: this.catalogue, hooks: this.hooksOf(kernelHooks) })
+    siteSettingsRoutes(router, this.rootSettings)
+    registerAdminPages({ views: this.views, router, pages: this.pages, identity: this.identity, audit: this.audit, jobs: this.jobs, sites: this.sites, rootSettings: this.rootSettings, catalogue: this.catalogue, hooks: this.hooksOf(kernelHooks) })
   }
 
   private makeContext(plugin: LoadedPlugin): PluginContext {
@@ -969,6 +989,7 @@ export class Kernel {
     await this.jobs.stop()
     await this.hooksOf(kernelHooks).stopping.call(null)
     await this.shutdownPlugins()
+    this.rootSettings.stop()
     await this.changeBus?.close()
     this.mailService?.close?.()
     await this.database?.close()
@@ -988,6 +1009,13 @@ export class Kernel {
       state.started = false
     }
   }
+}
+
+/** The Redis channel of this installation: installations sharing one Redis differ by database (never its password). */
+function redisChannel(databaseUrl: string | undefined, dataDir: string): string {
+  if (!databaseUrl) return `plein:changes:${dataDir}`
+  const u = new URL(databaseUrl)
+  return `plein:changes:${u.hostname}:${u.port || '5432'}${u.pathname}`
 }
 
 const CORE_OWNERS = new Set(['kernel', 'access', 'entity', 'identity'])

@@ -28,7 +28,8 @@ const CHANNEL = 'plein_changes'
 /** pg_notify payloads are limited to 8000 bytes. */
 const MAX_PAYLOAD = 7900
 
-class LocalListeners {
+/** This process's listeners by topic (every bus delivers through one). */
+export class LocalListeners {
   private readonly topics = new Map<string, Set<ChangeListener>>()
   constructor(private readonly log: Logger) {}
 

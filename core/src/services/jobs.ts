@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { EntityManager } from 'typeorm'
 import type { Database } from '../data/database.js'
+import { cursorColumn, cursorTime, decodeCursor, toPage, type Page } from '../http/paging.js'
 import type { Site } from '../tenancy/site.js'
 
 export interface JobContext<P> {
@@ -48,7 +49,10 @@ export interface JobRecord {
 }
 
 export interface JobsApi {
-  /** Declares what a job name does (in register). Names are `<plugin>.<what>`. */
+  /**
+   * Declares what a job name does (in register). Names are `<plugin>.<what>`. A handler that throws is retried
+   * with backoff, unless the error has `retry: false` (e.g. a MailRejectedError for a bounce): then it fails at once.
+   */
   define<P>(name: string, handler: JobHandler<P>, options?: { concurrency?: number; timeoutMs?: number }): void
   /** Stores a job; it runs in some process soon (or at runAt). Returns its id, or undefined when a singleton was queued already. */
   enqueue(name: string, payload?: unknown, options?: JobOptions): Promise<string | undefined>
@@ -241,7 +245,8 @@ export class JobRunner {
       await db.query(`UPDATE kernel_job SET status = 'done', finished_at = now(), locked_by = NULL, last_error = NULL WHERE id = $1`, [row.id])
     } catch (error) {
       const message = String((error as Error)?.message ?? error).slice(0, 2000)
-      const final = row.attempts >= row.max_attempts
+      // An error that says `retry: false` (e.g. MailRejectedError for a bounce) fails the job at once.
+      const final = row.attempts >= row.max_attempts || (error as { retry?: unknown } | null)?.retry === false
       log[final ? 'error' : 'warn']({ err: error }, final ? 'job failed for good' : 'job failed; will retry')
       await db
         .query(
@@ -282,6 +287,35 @@ export class JobRunner {
       [siteId, status ?? null, limit],
     )
     return rows.map(toRecord)
+  }
+
+  /**
+   * Jobs newest first, one page at a time: every job (siteId null, the root's administrators) or one site's,
+   * optionally of one status. Each shape of the query has its own index (see KernelSiteOverrides migration).
+   */
+  async page(siteId: string | null, options: { status?: JobRecord['status']; limit: number; cursor?: string }): Promise<Page<JobRecord>> {
+    const cursor = decodeCursor(options.cursor)
+    const params: unknown[] = []
+    const clauses: string[] = []
+    if (siteId) {
+      params.push(siteId)
+      clauses.push(`j.site_id = $${params.length}`)
+    }
+    if (options.status) {
+      params.push(options.status)
+      clauses.push(`j.status = $${params.length}`)
+    }
+    if (cursor) {
+      params.push(cursor.micros, cursor.id)
+      clauses.push(`(j.created_at, j.id) < (${cursorTime(`$${params.length - 1}`)}, $${params.length}::uuid)`)
+    }
+    params.push(options.limit + 1)
+    const rows = await this.db().query(
+      `SELECT j.*, ${cursorColumn('j')} AS cursor_us FROM kernel_job j ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}
+        ORDER BY j.created_at DESC, j.id DESC LIMIT $${params.length}`,
+      params,
+    )
+    return toPage(rows, options.limit, toRecord)
   }
 
   async retry(id: string, siteId: string | null): Promise<boolean> {

@@ -13,6 +13,35 @@ export interface MailMessage {
   link?: string
   /** Extra headers, e.g. List-Unsubscribe. */
   headers?: Record<string, string>
+  /** The site the message is sent for: a bounce is shown to that site's administrators. */
+  siteId?: string
+}
+
+/** A permanent rejection of one recipient (5xx at RCPT TO or DATA), as the mail service records it. */
+export interface MailBounce {
+  email: string
+  siteId: string | null
+  code: number
+  command: string
+  /** The server's answer, e.g. `550 5.1.1 no such user`. */
+  response: string
+}
+
+/**
+ * The mail server refused the message. `permanent` (a 5xx answer to RCPT TO or DATA: the address does not
+ * exist, the mailbox is closed, the message is refused) is a bounce: sending again will not help, so a job
+ * that throws it is not retried (`retry` is false). A 4xx answer is temporary and retried with backoff.
+ */
+export class MailRejectedError extends Error {
+  readonly permanent: boolean
+  /** Read by the job runner: false ends a job at once, without retries. */
+  readonly retry: boolean
+  constructor(readonly recipient: string, readonly responseCode: number, readonly command: string, readonly response: string) {
+    super(`The mail server refused mail to ${redactAddress(recipient)} at ${command}: ${response}`)
+    this.name = 'MailRejectedError'
+    this.permanent = responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA')
+    this.retry = !this.permanent
+  }
 }
 
 export interface MailService {
@@ -29,6 +58,8 @@ export interface MailOptions {
   from: string
   dataDir: string
   log: Logger
+  /** Called for every permanent rejection before the send fails (the kernel records the bounce). */
+  onBounce?: (bounce: MailBounce) => Promise<void>
 }
 
 export function createMailService(options: MailOptions): MailService {
@@ -48,7 +79,17 @@ export function createMailService(options: MailOptions): MailService {
     return {
       destination: shown,
       async send(message) {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers })
+        try {
+          await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: message.headers })
+        } catch (error) {
+          const e = error as { responseCode?: number; command?: string; response?: string }
+          // Connection errors and the like have no SMTP answer: thrown as they are (and retried by a job).
+          if (typeof e.responseCode !== 'number' || !e.command) throw error
+          const rejected = new MailRejectedError(message.to, e.responseCode, e.command, String(e.response ?? '').slice(0, 500))
+          options.log.warn({ to: redactAddress(message.to), code: rejected.responseCode, command: rejected.command, permanent: rejected.permanent }, 'mail refused by the mail server')
+          if (rejected.permanent) await options.onBounce?.({ email: message.to, siteId: message.siteId ?? null, code: rejected.responseCode, command: rejected.command, response: rejected.response })
+          throw rejected
+        }
         options.log.info({ to: redactAddress(message.to), subject: message.subject }, 'mail sent')
       },
       close: () => transport.close(),

@@ -134,6 +134,7 @@ const Footer: View = ({ ui }) => (
         {ui.t('footer.api')}
       </a>
     </p>
+    {ui.view('kernel.languageSwitch')}
   </footer>
 )
 

@@ -39,7 +39,7 @@ Environment:
   PLEIN_DATA_DIR (<siteDir>/data), PLEIN_SECRET (generated once into the data folder),
   LOG_LEVEL (info), PLEIN_SHUTDOWN_TIMEOUT_MS (10000), PLEIN_TRUST_PROXY (false), PLEIN_WORKERS (1),
   PLEIN_METRICS_ALLOW (127.0.0.0/8,::1/128), PLEIN_METRICS_TOKEN, PLEIN_DB_POOL_SIZE (10),
-  PLEIN_DB_CONNECT_TIMEOUT_MS (3000), PLEIN_DB_STATEMENT_TIMEOUT_MS (30000) — all in docs/operations.md
+  PLEIN_DB_CONNECT_TIMEOUT_MS (3000), PLEIN_DB_STATEMENT_TIMEOUT_MS (30000), REDIS_URL — all in docs/operations.md
 `
 
 export interface Io {

@@ -1,12 +1,24 @@
 // Several processes on one PostgreSQL database: separate `plein start` processes (as on separate machines) and
 // `plein start --workers N` (node:cluster). Sessions, site records, jobs and migrations are shared correctly.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect } from 'chai'
 import pg from 'pg'
 import { createTestDatabase, type TestDatabase } from '@plein/testing'
 import { call, fixture, parseJson, reachableServer, signIn, startPlein, waitFor, type PleinProcess } from './support/processes.js'
+
+/** True when a Redis server answers PING at `url` (host and port only). */
+async function redisAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise(resolve => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) }, () => socket.write('PING\r\n'))
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)))
+    socket.once('data', d => (socket.destroy(), resolve(String(d).startsWith('+PONG'))))
+    socket.once('error', () => resolve(false))
+  })
+}
 
 const SECRET = 'processes-test-secret-that-is-long-enough-0123456789'
 
@@ -146,6 +158,28 @@ describe('several processes on one database', function () {
 
     expect(await primary.stop()).to.equal(0)
     for (const pid of replaced) expect(() => process.kill(pid, 0)).to.throw()
+  })
+
+  it('with REDIS_URL, change notices go through Redis: a subsite created on one process is seen on the other within 1 s', async function () {
+    const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+    if (!(await redisAnswers(redisUrl))) this.skip()
+    const a = startPlein(['start', fixture('ops')], { ...envFor(), REDIS_URL: redisUrl })
+    const b = startPlein(['start', fixture('ops')], { ...envFor(), REDIS_URL: redisUrl })
+    running.push(a, b)
+    const [portA, portB] = await Promise.all([a.port(), b.port()])
+    const admin = await signIn(portA, 'beheer@example.org')
+    const host = 'redis-team.example.org'
+    expect((await call(portB, 'GET', '/api/v1/site', { host })).status).to.equal(404)
+    const created = await call(portA, 'POST', '/api/v1/subsites', {
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      body: { name: 'Team', host, plugins: ['ops-probe'] },
+    })
+    expect(created.status).to.equal(201)
+    const sent = Date.now()
+    await waitFor(async () => ((await call(portB, 'GET', '/api/v1/site', { host })).status === 200 ? true : undefined), 5000)
+    expect(Date.now() - sent).to.be.below(1000)
+    // Not through PostgreSQL: no process listens there.
+    expect(await query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'plein-changes' AND datname = current_database()`)).to.deep.equal([])
   })
 
   it('--workers needs a PostgreSQL server', async () => {

@@ -28,6 +28,8 @@ export interface FileSettings {
   maxUploadBytes: number
   stripImageMetadata: boolean
   uploadExpiryHours: number
+  indexContents: boolean
+  indexMaxInputBytes: number
 }
 
 /** Site-key operations for tools outside the plugin (`plein files rotate-key`): found by id, no import needed. */

@@ -1,12 +1,13 @@
 // @plein/plugin-files: secure file sharing — folders, streaming up/download, versions, trash, links,
 // quotas and encryption at rest (a LocalBox successor).
 import { definePlugin, type EntityRecord, type PluginContext } from '@plein/core'
-import { searchHooks } from '@plein/plugin-search/api'
 import { filesHooks, filesKeysServiceRef } from './api.js'
+import { fileContents } from './contents.js'
 import { FilesGuard } from './guard.js'
 import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
 import { FilesDav1765200000000 } from './migrations/FilesDav1765200000000.js'
 import { FilesRoots1765450000000 } from './migrations/FilesRoots1765450000000.js'
+import { FilesText1765600000000 } from './migrations/FilesText1765600000000.js'
 import { FilesUploads1765400000000 } from './migrations/FilesUploads1765400000000.js'
 import { adminRoutes } from './routes/admin.js'
 import { davRoutes } from './dav/index.js'
@@ -15,22 +16,19 @@ import { folderRoutes } from './routes/folders.js'
 import { linkRoutes } from './routes/links.js'
 import { uploadRoutes } from './routes/upload.js'
 import { filesPages } from './pages.js'
-import { FileStore, readAll } from './service.js'
+import { FileStore } from './service.js'
 import { filesSettings } from './settings.js'
 import { tusRoutes } from './tus.js'
 
 export { filesHooks, filesKeysServiceRef, type FilesKeysService, type UploadCandidate, type FileSettings } from './api.js'
 export { FileStore } from './service.js'
 
-/** Text kinds whose content is indexed for search (first 200 kB). PDF and office text: not yet (no extractor). */
-const TEXT = /^(text\/|application\/(json|xml))/
-
 export const filesPlugin = definePlugin({
   id: 'files',
   url: import.meta.url,
   optionalDependencies: { search: '^1.0.0' },
   settings: filesSettings,
-  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000, FilesRoots1765450000000],
+  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000, FilesRoots1765450000000, FilesText1765600000000],
   hooks: filesHooks,
   register(ctx) {
     const store = new FileStore(ctx)
@@ -56,16 +54,7 @@ export const filesPlugin = definePlugin({
     ctx.content.kind({ kind: 'folder', url: e => `/files/folders/${e.id}`, load: fields })
     ctx.content.kind({ kind: 'file', url: e => `/files/${e.id}`, load: fields })
 
-    // Searchable: names always, and the text of text files (indexed when a version is stored).
-    ctx.hooks.of(searchHooks).document.tap(async (document, entity, site) => {
-      if (entity.kind !== 'file') return document
-      const node = await store.node(site, entity.id)
-      if (!node?.mime || !TEXT.test(node.mime)) return document
-      const v = await store.version(entity.id, node.version)
-      if (!v || Number(v.size) === 0) return document
-      const text = (await readAll((await store.open(site, v, { start: 0, end: Math.min(Number(v.size), 200_000) - 1 })))).toString('utf8')
-      return { ...document, body: `${document.body} ${text}`.trim() }
-    })
+    fileContents(ctx, store)
 
     ctx.provide(filesKeysServiceRef, () => ({
       async rotate(site) {

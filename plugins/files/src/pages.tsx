@@ -608,6 +608,46 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
     return { canWrite, canManage, shares: await sharesOf(c, item), groups: canManage ? await myGroups(c) : [], trashDays: store.settings(c.site).trashDays }
   }
 
+  type SpaceExtra = { cursor?: string; errors?: Errors; values?: Record<string, string>; status?: number }
+  /** My own folders, what others shared with me, my groups. */
+  const minePage = async (c: RequestContext, extra: SpaceExtra) => {
+    const own = await roots(c, { ownerId: c.viewer.user!.id }, extra.cursor)
+    await ctx.views.page(c, {
+      title: t(c, 'files.nav'),
+      view: 'files.space',
+      status: extra.status,
+      props: {
+        canCreate: true,
+        groups: c.site.isEnabled('groups') ? await myGroups(c) : [],
+        errors: extra.errors,
+        values: extra.values,
+        sections: [
+          { heading: t(c, 'files.mine'), caption: t(c, 'files.mine'), items: own.items, next: own.next, empty: t(c, 'files.none') },
+          { heading: t(c, 'files.shared'), caption: t(c, 'files.shared'), items: await sharedWithMe(c), next: null, empty: t(c, 'files.share.nobody') },
+        ],
+      },
+    })
+  }
+  /** A group's top-level folders (404 for a group the viewer cannot see); members may add folders. */
+  const groupPage = async (c: RequestContext, id: string, extra: SpaceExtra) => {
+    const group = await ctx.access.get(c.viewer, c.site, id, 'group')
+    const page = await roots(c, { containerId: group.id }, extra.cursor)
+    await ctx.views.page(c, {
+      title: t(c, 'files.group.title', { name: group.title }),
+      view: 'files.space',
+      status: extra.status,
+      props: {
+        canCreate: c.viewer.tokens.has(`group:${group.id}`),
+        containerId: group.id,
+        groups: [],
+        errors: extra.errors,
+        values: extra.values,
+        crumbs: [{ label: group.title, href: `/groups/${group.id}` }],
+        sections: [{ heading: t(c, 'files.nav'), caption: t(c, 'files.group.title', { name: group.title }), items: page.items, next: page.next, empty: t(c, 'files.none') }],
+      },
+    })
+  }
+
   const folderPage = async (c: RequestContext, id: string, extra: { message?: Message; errors?: Errors; values?: Record<string, string>; status?: number; cursor?: string } = {}) => {
     const folder = await guard.load(c, id, 'folder')
     const [json] = await ctx.content.serialize([folder.entity], c.viewer, c.site)
@@ -653,19 +693,7 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
   ctx.routes(router => {
     router.get<unknown, { cursor?: string }>('files.page.mine', '/files', { hidden: true, query: cursorQuery }, async c => {
       if (!c.viewer.user) return signIn(c)
-      const own = await roots(c, { ownerId: c.viewer.user.id }, c.input.query.cursor)
-      await ctx.views.page(c, {
-        title: t(c, 'files.nav'),
-        view: 'files.space',
-        props: {
-          canCreate: true,
-          groups: c.site.isEnabled('groups') ? await myGroups(c) : [],
-          sections: [
-            { heading: t(c, 'files.mine'), caption: t(c, 'files.mine'), items: own.items, next: own.next, empty: t(c, 'files.none') },
-            { heading: t(c, 'files.shared'), caption: t(c, 'files.shared'), items: await sharedWithMe(c), next: null, empty: t(c, 'files.share.nobody') },
-          ],
-        },
-      })
+      await minePage(c, { cursor: c.input.query.cursor })
     })
 
     router.get('files.page.trash', '/files/trash', { hidden: true }, async c => {
@@ -682,19 +710,7 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
     })
 
     router.get<unknown, { cursor?: string }, { id: string }>('files.page.group', '/files/groups/:id', { hidden: true, params: uuidParams, query: cursorQuery }, async c => {
-      const group = await ctx.access.get(c.viewer, c.site, c.input.params.id, 'group')
-      const page = await roots(c, { containerId: group.id }, c.input.query.cursor)
-      await ctx.views.page(c, {
-        title: t(c, 'files.group.title', { name: group.title }),
-        view: 'files.space',
-        props: {
-          canCreate: c.viewer.tokens.has(`group:${group.id}`),
-          containerId: group.id,
-          groups: [],
-          crumbs: [{ label: group.title, href: `/groups/${group.id}` }],
-          sections: [{ heading: t(c, 'files.nav'), caption: t(c, 'files.group.title', { name: group.title }), items: page.items, next: page.next, empty: t(c, 'files.none') }],
-        },
-      })
+      await groupPage(c, c.input.params.id, { cursor: c.input.query.cursor })
     })
 
     const folderQuery = { type: 'object', properties: { ...cursorQuery.properties, uploaded: { type: 'integer', minimum: 0, maximum: 100 } } }
@@ -714,8 +730,9 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
       async c => {
         const { folderName = '', parentId, containerId } = c.input.body
         const shown = async (errors: Errors, status: number) => {
-          if (parentId) return folderPage(c, parentId, { errors, values: { folderName }, status })
-          throw problems.badRequest(Object.values(errors)[0] ?? 'Invalid input.', { code: 'INVALID_NAME' })
+          const extra = { errors, values: { folderName }, status }
+          if (parentId) return folderPage(c, parentId, extra)
+          return containerId ? groupPage(c, containerId, extra) : minePage(c, extra)
         }
         if (!folderName.trim()) return shown({ folderName: t(c, 'files.name.missing') }, 400)
         // The API's own code does the work, with its rules (write access, names, the group's membership).
@@ -812,7 +829,7 @@ export function filesPages(ctx: PluginContext, store: FileStore, guard: FilesGua
     router.post<unknown, unknown, { id: string; version: number }>(
       'files.page.restoreVersion',
       '/files/items/:id/versions/:version/restore',
-      { hidden: true, auth: true, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 } } }, form: { type: 'object', properties: {} } },
+      { hidden: true, auth: true, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1, maximum: 2147483647 } } }, form: { type: 'object', properties: {} } },
       async c => {
         const file = await guard.load(c, c.input.params.id, 'file')
         guard.writable(c, file)

@@ -242,7 +242,7 @@ export function tusRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuar
 
   ctx.jobs.define('files.expireUploads', async job => {
     const rows = returned<{ id: string; blob_key: string }>(
-      await ctx.db.query('DELETE FROM files_upload WHERE id IN (SELECT id FROM files_upload WHERE expires_at <= now() ORDER BY expires_at LIMIT 500) RETURNING id, blob_key'),
+      await ctx.db.query('DELETE FROM files_upload WHERE id IN (SELECT id FROM files_upload WHERE expires_at <= now() AND (busy_until IS NULL OR busy_until < now()) ORDER BY expires_at LIMIT 500) RETURNING id, blob_key'),
     )
     for (const row of rows) {
       hashes.delete(row.id)
@@ -260,7 +260,7 @@ export function tusRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuar
         summary: 'Start a resumable upload (tus 1.0 creation): Upload-Length and Upload-Metadata with `filename` and `folder` (base64). Answers 201 with the upload’s Location.',
         auth: true,
         responses: {
-          201: { description: 'Created; PATCH the bytes to the Location.', headers: { Location: { description: 'The upload’s URL.' }, 'Upload-Expires': { description: 'When it is removed unless a piece arrives.' } } },
+          201: { description: 'Created; PATCH the bytes to the Location.', headers: { Location: { description: 'The upload’s URL.', schema: { type: 'string', format: 'uri-reference' } }, 'Upload-Expires': { description: 'When it is removed unless a piece arrives (an HTTP date).', schema: { type: 'string' } } } },
           404: { description: 'No such folder.' },
           409: { description: 'The name is a folder there.' },
           412: { description: 'Unsupported Tus-Resumable version.' },

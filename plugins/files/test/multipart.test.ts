@@ -99,12 +99,15 @@ describe('files: multipart/form-data uploads', function () {
     const named = await post(f.id, multipart([{ name: 'name', value: 'Anders genoemd.txt' }, { name: 'file', filename: 'C:\\fakepath\\x.txt', content: 'x' }]))
     expect(named.status).to.equal(201)
     expect(named.json.items[0].name).to.equal('Anders genoemd.txt')
+    // UTF-8 file names as browsers send them, normalised (NFC) like every name.
+    const dutch = await post(f.id, multipart([{ name: 'file', filename: 'verslag-e\u0301e\u0301n.txt', content: 'één' }]))
+    expect(dutch.json.items[0].name).to.equal('verslag-één.txt'.normalize('NFC'))
     // An empty file input (nothing chosen) is no file.
     expectProblem(await raw(tk.url, `/api/v1/folders/${f.id}/files`, { method: 'POST', token: aliceToken, headers: { 'content-type': TYPE }, body: multipart([{ name: 'file', filename: '', content: '' }]) }).then(toResponse), 400, 'NO_FILE')
     // Names go through the same checks as everywhere.
     expectProblem(toResponse(await post(f.id, multipart([{ name: 'name', value: '..' }, { name: 'file', filename: 'x.txt', content: 'x' }]))), 400, 'INVALID_NAME')
     expectProblem(toResponse(await post(f.id, Buffer.from('{}'), { headers: { 'content-type': 'application/json' } })), 415)
-    expect((await allChildren(alice.client, f.id)).map(i => i.name)).to.deep.equal(['Anders genoemd.txt', 'notulen.txt', 'plaatje.png'])
+    expect((await allChildren(alice.client, f.id)).map(i => i.name)).to.deep.equal(['Anders genoemd.txt', 'notulen.txt', 'plaatje.png', 'verslag-één.txt'.normalize('NFC')])
   })
 
   it('streams a 48 MiB file with the memory of the server staying flat, and the bytes arrive intact', async () => {

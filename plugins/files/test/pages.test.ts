@@ -61,6 +61,10 @@ describe('files: web pages', function () {
     expect(location(anonymous)).to.equal('/auth/sign-in?next=%2Ffiles')
 
     expect((await submit(alice.client, '/files/folders', { folderName: 'Projectplan' }, false)).status).to.equal(403)
+    const empty = await submit(alice.client, '/files/folders', { folderName: '' })
+    expect(empty.status).to.equal(400)
+    expect(h1(empty.text)).to.equal('Bestanden')
+    expect(empty.text).to.match(/id="field-folderName-error"[^>]*>Vul een naam in\./)
     const made = await submit(alice.client, '/files/folders', { folderName: 'Projectplan' })
     expect(made.status, made.text).to.equal(302)
     folderId = /^\/files\/folders\/([0-9a-f-]{36})$/.exec(location(made))![1]!

@@ -28,16 +28,17 @@ export const groupsSeeder: PluginSeeder = {
       const membersOnly = hidden || rng.next() < 0.2
       const created = seed.pastTime(rng, 5)
       const title = `${rng.title()} (${k + 1})`
-      const description = `<p>${rng.words(20 + rng.int(40))}.</p>`
+      const description = `${rng.title()} ${rng.words(20 + rng.int(40))}.`
       const ownerId = seed.users[members[0]!]!
       const read = hidden ? [`group:${id}`] : defaultRead.map(t => (t === 'site' ? siteToken(site.id) : t))
-      entities.push({ id, siteId: site.id, kind: 'group', ownerId, title, read, publishedAt: created, createdAt: created })
+      const text = description
+      entities.push({ id, siteId: site.id, kind: 'group', ownerId, title, read, publishedAt: created, createdAt: created, text })
       groupRows.push([id, site.id, description, rng.next() < 0.6 ? 'open' : 'closed', hidden, membersOnly, members.length])
       members.forEach((m, i) => {
         const joined = new Date(created.getTime() + Math.floor(rng.next() * (seed.now.getTime() - created.getTime())))
         memberRows.push([site.id, id, seed.users[m], i === 0 ? 'owner' : rng.next() < 0.05 ? 'admin' : 'member', 'member', i === 0 ? created : joined])
       })
-      documents.push({ id, title, body: description.replace(/<[^>]+>/g, '').trim() })
+      documents.push({ id, title, body: text })
       containers.push({ id, siteId: site.id, token: `group:${id}`, members })
     }
     await seed.db.transaction(async m => {

@@ -17,14 +17,17 @@ export const newsSeeder: PluginSeeder = {
       seed.items,
       (_placement, rng) => {
         const body = rng.html(4)
-        const text = htmlToText(body)
-        return { title: rng.title(), body, text, lead: excerpt(text, 280), featured: rng.next() < 0.05, categories: rng.distinct(CATEGORIES.length, rng.int(3)).map(i => CATEGORIES[i]!) }
+        const plain = htmlToText(body)
+        const lead = excerpt(plain, 280)
+        const categories = rng.distinct(CATEGORIES.length, rng.int(3)).map(i => CATEGORIES[i]!)
+        // `text` is the search document's body, exactly as the news plugin's search.document tap makes it.
+        return { title: rng.title(), body, text: `${lead} ${plain} ${categories.join(' ')}`.trim(), lead, featured: rng.next() < 0.05, categories }
       },
       async (m, batch) => {
         await seed.insert('news_article', COLUMNS, batch.map(b => [b.entity.id, b.made.lead, b.made.body, b.made.featured, b.made.categories]), { manager: m })
       },
       async batch => {
-        await search?.index(batch.map(b => ({ id: b.entity.id, title: b.entity.title, body: `${b.made.lead} ${b.made.text} ${b.made.categories.join(' ')}`.trim() })))
+        await search?.index(batch.map(b => ({ id: b.entity.id, title: b.entity.title, body: b.made.text })))
         await comments?.add(
           batch
             .filter(b => b.entity.publishedAt !== null)

@@ -272,6 +272,8 @@ export class Notifications {
     const accountId = rows[0]!.account_id
     const account = (await this.ctx.users.byIds([accountId])).get(accountId)
     if (!account) return false
+    // A bounced address gets no mail until it is verified again; the notifications stay in the app (and unmailed).
+    if (account.emailBouncedAt) return false
     const viewer = await this.ctx.users.viewerFor(account, site)
     const entities = await this.entities(site, rows.map(r => r.entity_id).filter((x): x is string => x !== null))
     const readable = rows.filter(r => r.entity_id === null || (entities.has(r.entity_id) && this.ctx.access.canRead(viewer, entities.get(r.entity_id)!, site)))
@@ -291,8 +293,9 @@ export class Notifications {
     const token = this.ctx.signing.sign('unsubscribe', { s: site.id, a: accountId }, 366 * 86400)
     const unsubscribe = `${origin}/notifications/unsubscribe?token=${encodeURIComponent(token)}`
     const subject = lines.length === 1 ? t.single(site.name) : t.digest(lines.length, site.name)
-    await this.ctx.mail.send({
+    const send = this.ctx.mail.send({
       to: account.email,
+      siteId: site.id,
       subject,
       text: `${lines.map(l => `- ${l.text}\n  ${l.url}`).join('\n')}\n\n${t.footer(site.name)}\n${t.unsubscribe}: ${unsubscribe}\n`,
       html:
@@ -301,6 +304,11 @@ export class Notifications {
         `</ul><p><small>${escapeHtml(t.footer(site.name))} <a href="${escapeHtml(unsubscribe)}">${t.unsubscribe}</a></small></p></body></html>`,
       headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       link: lines[0]?.url,
+    })
+    await send.catch(async error => {
+      // Not sent: claimed back, so that a retry of this job (or a later digest) finds them again.
+      await this.ctx.db.query('UPDATE notifications_notification SET emailed_at = NULL WHERE id = ANY($1::uuid[])', [readable.map(r => r.id)])
+      throw error
     })
     return true
   }

@@ -100,16 +100,24 @@ export interface MailCatcher {
 }
 
 /** A real SMTP server on loopback that keeps every message. */
-export async function startMailCatcher(): Promise<MailCatcher> {
+/** `refuse` answers an SMTP code (e.g. 550, 451) to refuse a recipient at RCPT TO or the message at DATA, or undefined to accept. */
+export async function startMailCatcher(options: { refuse?: (address: string, stage: 'rcpt' | 'data') => number | undefined } = {}): Promise<MailCatcher> {
   const mails: ReceivedMail[] = []
+  const refusal = (code: number) => Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code })
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = options.refuse?.(address.address.toLowerCase(), 'rcpt')
+      callback(code ? refusal(code) : undefined)
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', c => chunks.push(c))
       stream.on('end', () => {
+        const code = options.refuse?.(session.envelope.rcptTo[0]?.address.toLowerCase() ?? '', 'data')
+        if (code) return callback(refusal(code))
         mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map(r => r.address.toLowerCase())))
         callback()
       })

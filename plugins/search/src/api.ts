@@ -7,6 +7,8 @@ export interface SearchDocument {
   title: string
   /** Plain text (no HTML). */
   body: string
+  /** True keeps the item out of search results altogether (e.g. a file in the trash), for everyone. */
+  exclude?: boolean
 }
 
 export const searchHooks = defineHooks('search', () => ({
@@ -58,3 +60,10 @@ export interface SearchSeeder {
 }
 
 export const searchSeederRef = createServiceRef<SearchSeeder>('search.seeder')
+
+/** Offered by the search plugin: index an item again now, when its searchable text changed outside the item (a file's extracted contents). */
+export interface SearchIndexer {
+  reindex(site: Site, entityId: string): Promise<void>
+}
+
+export const searchIndexerRef = createServiceRef<SearchIndexer>('search.indexer')

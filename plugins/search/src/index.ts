@@ -1,12 +1,12 @@
 // @plein/plugin-search: full-text search across every kind on a site, filtered by the access model.
 import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type PluginContext, type Site } from '@plein/core'
-import { searchHooks, type SearchEngine } from './api.js'
+import { searchHooks, searchIndexerRef, type SearchEngine } from './api.js'
 import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
 import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
 import { searchSeeder } from './seed.js'
 
-export { searchHooks, searchSeederRef, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
+export { searchHooks, searchIndexerRef, searchSeederRef, type SearchIndexer, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const BACKFILL_BATCH = 200
@@ -29,6 +29,13 @@ export const searchPlugin = definePlugin({
     // Indexed as it changes; a recurring job catches up on anything missed (a failed tap, old content).
     ctx.hooks.entity.created.tap((entity, site) => index(entity, site))
     ctx.hooks.entity.updated.tap((entity, site) => index(entity, site))
+    ctx.provide(searchIndexerRef, () => ({
+      async reindex(site, entityId) {
+        if (!site.isEnabled(ctx.id)) return
+        const entity = await ctx.access.find(site, entityId)
+        if (entity) await index(entity, site)
+      },
+    }))
     ctx.jobs.define('search.backfill', async job => backfill(ctx, index, job.log))
     ctx.jobs.every('search.backfill', 60)
 

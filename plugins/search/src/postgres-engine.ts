@@ -42,6 +42,14 @@ export class PostgresSearchEngine implements SearchEngine {
   constructor(private readonly ctx: PluginContext) {}
 
   async index(entity: EntityRecord, document: SearchDocument): Promise<void> {
+    if (document.exclude) {
+      // An empty vector, not NULL: it matches nothing, and the backfill (which looks for NULL) leaves it alone.
+      await this.ctx.db.transaction(async m => {
+        await m.query(`UPDATE entity SET search_vector = ''::tsvector WHERE id = $1`, [entity.id])
+        await m.query('DELETE FROM search_text WHERE entity_id = $1', [entity.id])
+      })
+      return
+    }
     // PostgreSQL text cannot hold NUL; a stray one must not keep an item out of the index for ever.
     const body = document.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY)
     await this.ctx.db.transaction(async m => {

@@ -26,6 +26,8 @@ async function indexChunk(db: Database, documents: SearchSeedDocument[]): Promis
 export const searchSeeder: PluginSeeder = {
   stage: 'services',
   async run(seed) {
+    // Items whose seeders give their text get their vector in the INSERT itself; index() then only stores the text.
+    seed.computeEntityColumn('search_vector', (title, text) => vectorSql(title, `left(${text}, ${MAX_BODY})`))
     seed.provide(searchSeederRef, {
       async index(documents: SearchSeedDocument[]) {
         // Building the vectors is the most expensive part of seeding: two halves on two connections.

@@ -1,6 +1,6 @@
 // `plein seed` for the wiki: pages as the create route writes them (page row at revision 1 plus that
-// revision), a third of them under an earlier page of the same site and container; indexed and commentable.
-import { htmlToText, type PluginSeeder } from '@plein/core'
+// revision), a third of them under an earlier page of the same site, container and batch; indexed and commentable.
+import { htmlToText, SEED_BATCH_SIZE, type PluginSeeder } from '@plein/core'
 import { commentsSeederRef } from '@plein/plugin-comments/api'
 import { searchSeederRef } from '@plein/plugin-search/api'
 
@@ -16,7 +16,8 @@ export const wikiSeeder: PluginSeeder = {
       seed.items,
       (placement, rng, index) => {
         const body = rng.html(6)
-        const where = `${placement.site.id}|${placement.container?.id ?? ''}|${placement.access}`
+        // Within the batch: batches are written two at a time, so a parent in the batch before might not be there yet.
+        const where = `${Math.floor(index / SEED_BATCH_SIZE)}|${placement.site.id}|${placement.container?.id ?? ''}|${placement.access}`
         const parent = rng.next() < 0.33 ? (lastPage.get(where) ?? null) : null
         lastPage.set(where, seed.id('wiki', index))
         return { title: rng.title(), body, text: htmlToText(body), parent }

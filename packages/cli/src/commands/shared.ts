@@ -31,6 +31,7 @@ export function kernelOptions(siteDir: string, env: Environment, log: Logger, io
     poolSize: env.dbPoolSize,
     connectTimeoutMs: env.dbConnectTimeoutMs,
     statementTimeoutMs: env.dbStatementTimeoutMs,
+    redisUrl: env.redisUrl,
     onMigration: progress
       ? ({ pluginId, name, index, total }) => io.err(`  migrating [${index}/${total}] ${pluginId}: ${name}`)
       : ({ pluginId, name }) => log.info({ plugin: pluginId, migration: name }, 'migrated'),

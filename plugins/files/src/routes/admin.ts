@@ -15,7 +15,7 @@ export function adminRoutes(ctx: PluginContext, store: FileStore): void {
       {
         summary: 'The append-only audit log of this site’s files (administrators), newest first.',
         auth: true,
-        query: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, before: { type: 'integer', minimum: 1, description: 'Entries older than this id.' }, fileId: { type: 'string', format: 'uuid' } } },
+        query: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Entries older than this id.' }, fileId: { type: 'string', format: 'uuid' } } },
         responses: { 200: { description: 'Audit entries.' }, 403: { description: 'Not an administrator.' } },
       },
       async c => {

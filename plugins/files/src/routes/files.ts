@@ -268,7 +268,7 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
     router.get<unknown, unknown, { id: string; version: number }>(
       'files.versions.content',
       '/api/v1/files/:id/versions/:version/content',
-      { summary: 'The bytes of an earlier version.', params: { type: 'object', properties: { id: uuid, version: { type: 'integer', minimum: 1 } } }, responses: { 200: { description: 'The version.' } } },
+      { summary: 'The bytes of an earlier version.', params: { type: 'object', properties: { id: uuid, version: { type: 'integer', minimum: 1, maximum: 2147483647 } } }, responses: { 200: { description: 'The version.' } } },
       async c => {
         const file = await guard.load(c, c.input.params.id, 'file')
         const v = await store.version(file.entity.id, c.input.params.version)
@@ -281,7 +281,7 @@ export function fileRoutes(ctx: PluginContext, store: FileStore, guard: FilesGua
     router.post<unknown, unknown, { id: string; version: number }>(
       'files.versions.restore',
       '/api/v1/files/:id/versions/:version/restore',
-      { summary: 'Make an earlier version current again (as a new version; nothing is lost).', auth: true, params: { type: 'object', properties: { id: uuid, version: { type: 'integer', minimum: 1 } } }, responses: { 200: { description: 'The file.', schema: nodeSchema } } },
+      { summary: 'Make an earlier version current again (as a new version; nothing is lost).', auth: true, params: { type: 'object', properties: { id: uuid, version: { type: 'integer', minimum: 1, maximum: 2147483647 } } }, responses: { 200: { description: 'The file.', schema: nodeSchema } } },
       async c => {
         const file = await guard.load(c, c.input.params.id, 'file')
         guard.writable(c, file)

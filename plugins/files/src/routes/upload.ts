@@ -20,6 +20,19 @@ export function uploadRoutes(ctx: PluginContext, guard: FilesGuard, save: SaveFi
         // The token travels inside the streamed body; readMultipart checks it before storing a byte.
         csrf: false,
         params: { type: 'object', properties: { id: uuid } },
+        streamedBody: {
+          contentType: 'multipart/form-data',
+          description: 'Parts in order: optional `_csrf` and `name` fields, then one or more `file` parts.',
+          schema: {
+            type: 'object',
+            required: ['file'],
+            properties: {
+              _csrf: { type: 'string', description: "A cookie session's CSRF token (or send X-CSRF-Token); before the first file part." },
+              name: { type: 'string', maxLength: 255, description: 'Another name for a single file (before its part).' },
+              file: { type: 'array', maxItems: 20, items: { type: 'string', format: 'binary' } },
+            },
+          },
+        },
         responses: {
           200: { description: 'Every file was an existing name: new versions.', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: nodeSchema } } } },
           201: { description: 'The saved files (new files or new versions), in the order of the parts.', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: nodeSchema } } } },
