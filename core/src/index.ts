@@ -31,7 +31,7 @@ export {
 } from './hooks/kernel-hooks.js'
 
 // Services
-export { createServiceRef, type ServiceRef } from './services/refs.js'
+export { createServiceRef, type ServiceRef, type ServiceRefOptions } from './services/refs.js'
 
 // HTTP
 export type { RequestContext, RouteContext, RouteInput } from './http/context.js'
@@ -97,6 +97,7 @@ export type { PluginContent } from './plugins/context.js'
 
 // Paging, forms, mail
 export { encodeCursor, decodeCursor, encodeKey, decodeKey, toPage, cursorColumn, cursorTime, pageQueryProperties, pageQuerySchema, type Cursor, type Page } from './http/paging.js'
+export { zonedTime, localInput } from './util/zoned-time.js'
 export { readFormBody, escapeHtml } from './http/form.js'
 /** For routes that stream their own body (`csrf: false`, e.g. multipart uploads) and take the token from a form field in it. */
 export { checkCsrf } from './identity/authenticate.js'
@@ -122,7 +123,7 @@ export type { View, UI, PageOptions } from './views/registry.js'
 export type { Locale, Messages } from './views/i18n.js'
 export type { PluginViews, PluginI18n } from './plugins/context.js'
 export type { FieldProps, NavItem } from './views/layout.js'
-export { readSchemaForm, placeErrors, type SchemaFormProps } from './views/schema-form.js'
+export { readSchemaForm, placeErrors, type SchemaFormProps, type PluginChoice, type PluginSettingsProps } from './views/schema-form.js'
 export { THEMES, DEFAULT_THEME, themeName, type ThemeSetting, type ThemeDefinition } from './views/themes.js'
 export { kernelAdminMenu, type AdminNavItem } from './views/admin.js'
 export type { AuditLog, AuditEntry, AuditInput } from './services/audit.js'

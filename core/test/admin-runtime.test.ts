@@ -116,6 +116,8 @@ describe('admin at run time: root settings, jobs page, language switch', functio
       expect(res.status, res.text).to.equal(400)
       expect(pointers(res)).to.include.members(['/siteSettings/membership', '/siteSettings/theme/primaryColor', '/settings/alpha/count', '/settings/nope'])
       expect((await admin.patch('/api/v1/site/settings', { unknown: 1 })).status).to.equal(400)
+      const noCsrf = await admin.patch('/api/v1/site/settings', { siteSettings: { membership: 'invite' } }, { headers: { 'x-csrf-token': 'wrong' } })
+      expect(noCsrf.status, 'a session without its CSRF token').to.equal(403)
       expect((await settings()).overrides).to.deep.equal({})
     })
 
@@ -274,7 +276,7 @@ describe('admin at run time: root settings, jobs page, language switch', functio
       const visitor = tk.client()
       const home = await html(visitor, '/')
       expect(home.text).to.include('<html lang="nl"')
-      expect(home.text).to.match(/<nav class="plein-language" aria-label="Taal">/)
+      expect(home.text).to.match(/<ul class="plein-language" aria-label="Taal">/)
       expect(home.text).to.include('href="/language?lang=en&amp;next=%2F" lang="en" hreflang="en">English</a>')
 
       const set = await html(visitor, '/language?lang=en&next=%2Fauth%2Fsign-in')

@@ -82,6 +82,25 @@ describe('services', () => {
     expect(() => saved!.provide(greeterRef, () => ({ greet: () => '' }))).to.throw(/only possible in register\(\)/)
   })
 
+  it('lets a dependant provide a pluggable ref of its dependency, which the owner finds; strangers and the owner may not', async () => {
+    const slotRef = createServiceRef<Greeter>('greetings.slot', { pluggable: true })
+    // The owner looks it up after every plugin has registered (the provider registers after it).
+    let saved: PluginContext | undefined
+    const owner = definePlugin({ id: 'greetings', register: ctx => void (saved = ctx) })
+    const filler = (id: string) => definePlugin({ id, dependencies: { greetings: '*' }, register: ctx => ctx.provide(slotRef, () => ({ greet: name => `Dag ${name} (${id})` })) })
+    await prepare([owner])
+    expect(saved!.services.find(slotRef)).to.equal(undefined)
+    await prepare([filler('dutch'), owner])
+    expect(saved!.services.find(slotRef)!.greet('Ada')).to.equal('Dag Ada (dutch)')
+
+    const twice = problemOf(await bootError(prepare([owner, filler('dutch'), filler('flemish')])), 'PLUGIN_REGISTER_FAILED')
+    expect(twice.message).to.include('provided twice').and.include('"dutch"').and.include('"flemish"')
+    const stranger = definePlugin({ id: 'stranger', register: ctx => ctx.provide(slotRef, () => ({ greet: () => '' })) })
+    expect(problemOf(await bootError(prepare([owner, stranger])), 'PLUGIN_REGISTER_FAILED').message).to.include('"stranger"').and.include('dependencies')
+    const itself = definePlugin({ id: 'greetings', register: ctx => ctx.provide(slotRef, () => ({ greet: () => '' })) })
+    expect(problemOf(await bootError(prepare([itself])), 'PLUGIN_REGISTER_FAILED').message).to.include('plug point')
+  })
+
   it('checks service ids when the ref is made', () => {
     expect(() => createServiceRef('no-dot')).to.throw(TypeError)
     expect(createServiceRef('blog.posts').id).to.equal('blog.posts')

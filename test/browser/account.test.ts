@@ -12,7 +12,7 @@ import { blogPlugin } from '@plein/plugin-blog'
 import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { notificationsPlugin } from '@plein/plugin-notifications'
-import { audit, audits, CHROMIUM, hasChromium, launch, person, type Watch } from './support.js'
+import { audit, audits, follow, launch, person, skipWithoutChromium, type Watch } from './support.js'
 
 const ANNA = { name: 'Anna de Vries', email: 'anna.account@example.org', password: 'speeltuin-noord-2025', newPassword: 'fietsenstalling-zuid-2026' }
 const BRAM = { name: 'Bram Jansen', email: 'bram.account@example.org', password: 'wijkteam-noord-42' }
@@ -27,10 +27,7 @@ describe('browser: account and notification pages in headless Chromium (with axe
   const contexts: BrowserContext[] = []
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({
       plugins: [commentsPlugin, blogPlugin, groupsPlugin, notificationsPlugin],
       site: { settings: { auth: { requireEmailVerification: true } } },
@@ -52,10 +49,6 @@ describe('browser: account and notification pages in headless Chromium (with axe
     const p = await person(browser, locale)
     contexts.push(p.context)
     return { page: p.page, w: p.watch }
-  }
-
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
   }
 
   /** The newest link to `linkPath` in the mail written to `email` (the kernel writes .eml files without SMTP). */

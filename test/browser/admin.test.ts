@@ -8,7 +8,7 @@ import { createTestKernel, type TestKernel } from '@plein/testing'
 import { blogPlugin } from '@plein/plugin-blog'
 import { commentsPlugin } from '@plein/plugin-comments'
 import { subsitesPlugin } from '@plein/plugin-subsites'
-import { audit, CHROMIUM, hasChromium, launch, person, type Watch } from './support.js'
+import { audit, follow, launch, person, skipWithoutChromium, type Watch } from './support.js'
 
 const ADMIN = { name: 'Beheerder Plein', email: 'beheer@example.org', password: 'beheer-wachtwoord-2025' }
 const MEMBER = { name: 'Mila Medewerker', email: 'mila@example.org', password: 'medewerker-wachtwoord' }
@@ -24,10 +24,7 @@ describe('browser: the admin pages in headless Chromium (with axe-core)', functi
   const contexts: BrowserContext[] = []
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [commentsPlugin, blogPlugin, subsitesPlugin] })
     // The first account is the root site's administrator; the second is a member, for the users page.
     for (const who of [ADMIN, MEMBER]) {
@@ -47,10 +44,6 @@ describe('browser: the admin pages in headless Chromium (with axe-core)', functi
     const p = await person(browser, 'nl-NL')
     contexts.push(p.context)
     return { page: p.page, w: p.watch }
-  }
-
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
   }
 
   async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
@@ -154,6 +147,12 @@ describe('browser: the admin pages in headless Chromium (with axe-core)', functi
     const log = await page.locator('table').textContent()
     expect(log).to.contain('Rol gegeven').and.contain('Deelsite gemaakt').and.contain(ADMIN.name)
     await audit(page, w, 'admin audit', { screenshot: 'admin-audit' })
+
+    await follow(page, () => page.getByRole('navigation', { name: 'Beheer' }).getByRole('link', { name: 'Achtergrondtaken' }).click())
+    await page.getByLabel('Status').selectOption('failed')
+    await follow(page, () => page.getByRole('button', { name: 'Toon' }).click())
+    expect(page.url()).to.match(/\/admin\/jobs\?status=failed$/)
+    await audit(page, w, 'admin jobs')
   })
 
   it('shows a 403 page to someone who is not an administrator, and no admin link', async () => {

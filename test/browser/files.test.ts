@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createTestKernel, type TestKernel } from '@plein/testing'
 import { filesPlugin } from '@plein/plugin-files'
 import { groupsPlugin } from '@plein/plugin-groups'
-import { audit, CHROMIUM, hasChromium, launch, person, type Watch } from './support.js'
+import { audit, follow, launch, person, signInWithForm, skipWithoutChromium, type Watch } from './support.js'
 
 const ANNA = { name: 'Anna de Vries', email: 'anna.files@example.org', password: 'speeltuin-noord-2025' }
 const BRAM = { name: 'Bram Jansen', email: 'bram.files@example.org', password: 'fietsenstalling-42' }
@@ -22,10 +22,7 @@ describe('browser: files pages in headless Chromium (with axe-core)', function (
   const contexts: BrowserContext[] = []
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [filesPlugin, groupsPlugin] })
     await tk.signUp({ name: 'Beheer' })
     await tk.signUp(ANNA)
@@ -42,14 +39,9 @@ describe('browser: files pages in headless Chromium (with axe-core)', function (
   async function signedIn(who: typeof ANNA, locale: 'nl-NL' | 'en-GB'): Promise<{ page: Page; w: Watch }> {
     const p = await person(browser, locale)
     contexts.push(p.context)
-    const { page } = p
-    await page.goto(`${tk.url}/auth/sign-in`)
-    await page.locator('#field-email').fill(who.email)
-    await page.locator('#field-password').fill(who.password)
-    await Promise.all([page.waitForNavigation(), page.locator('form.plein-form button[type=submit]').click()])
-    return { page, w: p.watch }
+    await signInWithForm(p.page, tk.url, who.email, who.password)
+    return { page: p.page, w: p.watch }
   }
-  const follow = (page: Page, click: () => Promise<void>) => Promise.all([page.waitForNavigation(), click()])
 
   it('Anna uploads a file through the form, opens it, shares it with Bram and makes a public link', async () => {
     const { page, w } = await signedIn(ANNA, 'nl-NL')

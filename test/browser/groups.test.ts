@@ -7,7 +7,7 @@ import { expect } from 'chai'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createTestKernel, type SignedUp, type TestKernel } from '@plein/testing'
 import { groupsPlugin } from '@plein/plugin-groups'
-import { audit, audits, CHROMIUM, hasChromium, launch, person, type Watch } from './support.js'
+import { audit, audits, follow, launch, person, signInWithForm, skipWithoutChromium, type Watch } from './support.js'
 
 const GROUP = 'Werkgroep Duurzaam Wonen'
 
@@ -20,10 +20,7 @@ describe('browser: managing a group in headless Chromium (with axe-core)', funct
   const contexts: BrowserContext[] = []
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [groupsPlugin] })
     await tk.signUp({ name: 'Beheerder Site' })
     owner = await tk.signUp({ name: 'Fatima El Amrani', email: 'fatima@example.org', password: 'zonnepanelen-op-het-dak' })
@@ -45,15 +42,8 @@ describe('browser: managing a group in headless Chromium (with axe-core)', funct
   async function signedIn(who: SignedUp, locale: 'nl-NL' | 'en-GB'): Promise<{ page: Page; w: Watch }> {
     const p = await person(browser, locale)
     contexts.push(p.context)
-    await p.page.goto(tk.url + '/auth/sign-in')
-    await p.page.locator('#field-email').fill(who.user.email)
-    await p.page.locator('#field-password').fill(who.password)
-    await follow(p.page, () => p.page.locator('form.plein-form button[type=submit]').click())
+    await signInWithForm(p.page, tk.url, who.user.email, who.password)
     return { page: p.page, w: p.watch }
-  }
-
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
   }
 
   it('a closed group: a request, approval by the owner, the members page, an invitation and the settings', async () => {

@@ -11,7 +11,7 @@ import { groupsPlugin } from '@plein/plugin-groups'
 import { intranetPlugin } from '@plein/plugin-intranet'
 import { newsPlugin } from '@plein/plugin-news'
 import { peoplePlugin } from '@plein/plugin-people'
-import { audit, audits, CHROMIUM, hasChromium, launch, person, type Watch } from './support.js'
+import { audit, audits, follow, launch, person, skipWithoutChromium, type Watch } from './support.js'
 
 const PASSWORD = 'koffie-en-thee-2025'
 
@@ -26,10 +26,7 @@ describe('browser: the intranet pages in headless Chromium (with axe-core)', fun
   let eventId = ''
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [intranetPlugin, newsPlugin, groupsPlugin, eventsPlugin, peoplePlugin], site: { name: 'Gemeente Voorbeeld' } })
     admin = await tk.signUp({ name: 'Fatima Beheer', email: 'beheer@voorbeeld.nl', password: PASSWORD })
     sanne = await tk.signUp({ name: 'Sanne de Vries', email: 'sanne@voorbeeld.nl', password: PASSWORD })
@@ -93,10 +90,6 @@ describe('browser: the intranet pages in headless Chromium (with axe-core)', fun
     await p.page.getByLabel(locale === 'en-GB' ? 'Password' : 'Wachtwoord').fill(PASSWORD)
     await follow(p.page, () => p.page.getByRole('button', { name: locale === 'en-GB' ? 'Sign in' : 'Inloggen' }).click())
     return { page: p.page, w: p.watch }
-  }
-
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
   }
 
   it('a colleague uses the dashboard, the directory, a profile and her own profile form', async () => {

@@ -10,7 +10,7 @@ import { blogPlugin } from '@plein/plugin-blog'
 import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { searchPlugin } from '@plein/plugin-search'
-import { audit, audits, CHROMIUM, focused, hasChromium, HTML_BUDGET, launch, person, stylesheetFacts, tabTo, type Watch } from './support.js'
+import { audit, audits, focused, follow, HTML_BUDGET, launch, person, skipWithoutChromium, stylesheetFacts, tabTo, type Watch } from './support.js'
 
 const ANNA = { name: 'Anna de Vries', email: 'anna@example.org', password: 'speeltuin-noord-2025' }
 const BRAM = { name: 'Bram Jansen', email: 'bram@example.org', password: 'fietsenstalling-42' }
@@ -27,10 +27,7 @@ describe('browser: the main journey in headless Chromium (with axe-core)', funct
   let postUrl = ''
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [commentsPlugin, blogPlugin, groupsPlugin, searchPlugin] })
     browser = await launch()
   })
@@ -52,10 +49,6 @@ describe('browser: the main journey in headless Chromium (with axe-core)', funct
   }
 
   /** Clicks and waits for the page it leads to. */
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
-  }
-
   it('a newcomer signs up, signs in, starts a group, blogs in it, comments, and finds the post with search', async () => {
     const { page, w } = await open('nl-NL')
     await page.goto(tk.url + '/')

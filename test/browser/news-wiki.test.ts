@@ -10,7 +10,7 @@ import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { newsPlugin } from '@plein/plugin-news'
 import { wikiPlugin } from '@plein/plugin-wiki'
-import { audit, audits, CHROMIUM, hasChromium, HTML_BUDGET, launch, person, type Watch } from './support.js'
+import { audit, audits, follow, HTML_BUDGET, launch, person, signInWithForm, skipWithoutChromium, type Watch } from './support.js'
 
 const ARTICLE = 'Nieuw stadskantoor opent in maart'
 const PUBLIC = { read: ['public'] }
@@ -25,10 +25,7 @@ describe('browser: news and wiki pages in headless Chromium (with axe-core)', fu
   let articleUrl = ''
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
-      this.skip()
-    }
+    skipWithoutChromium(this)
     tk = await createTestKernel({ plugins: [commentsPlugin, groupsPlugin, newsPlugin, wikiPlugin], site: { name: 'Gemeente Voorbeeld', settings: { access: { allowPublic: true, allowLoggedIn: true } } } })
     // The first account administers the site, and administrators are news editors.
     editor = await tk.signUp({ name: 'Eva de Redacteur', email: 'eva@example.org', password: 'redactie-2026-noord' })
@@ -50,15 +47,8 @@ describe('browser: news and wiki pages in headless Chromium (with axe-core)', fu
   async function signedIn(who: SignedUp, locale: 'nl-NL' | 'en-GB'): Promise<{ page: Page; w: Watch }> {
     const p = await person(browser, locale)
     contexts.push(p.context)
-    await p.page.goto(tk.url + '/auth/sign-in')
-    await p.page.locator('#field-email').fill(who.user.email)
-    await p.page.locator('#field-password').fill(who.password)
-    await follow(p.page, () => p.page.locator('form.plein-form button[type=submit]').click())
+    await signInWithForm(p.page, tk.url, who.user.email, who.password)
     return { page: p.page, w: p.watch }
-  }
-
-  async function follow(page: Page, click: () => Promise<void>): Promise<void> {
-    await Promise.all([page.waitForNavigation(), click()])
   }
 
   it('an editor writes an article with the form, and the list shows it featured, with categories and the feed', async () => {

@@ -12,6 +12,13 @@ import { chromium, type Browser, type BrowserContext, type Page, type Response }
 export const CHROMIUM = '/usr/bin/chromium'
 export const hasChromium = (): boolean => existsSync(CHROMIUM)
 
+/** Skips the suite, saying how to install the browser, when there is no Chromium. Call it first in `before`. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (hasChromium()) return
+  console.log(`      SKIPPED: no ${CHROMIUM}; install Debian's package with \`apt-get install chromium\` to run the browser tests.`)
+  suite.skip()
+}
+
 export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
 
 /** A page's HTML must stay under this (issue 9, "Budgets"). */
@@ -48,6 +55,19 @@ interface AxeViolation {
 }
 
 /** What a page sent and did: the last HTML document, script requests, CSP and script errors. */
+/** Clicks (or submits) and waits for the page that leads to. */
+export async function follow(page: Page, click: () => Promise<void>): Promise<void> {
+  await Promise.all([page.waitForNavigation(), click()])
+}
+
+/** Signs in through the sign-in form (its fields by id, in any language). */
+export async function signInWithForm(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/auth/sign-in`)
+  await page.locator('#field-email').fill(email)
+  await page.locator('#field-password').fill(password)
+  await follow(page, () => page.locator('form.plein-form button[type=submit]').click())
+}
+
 export interface Watch {
   lastDocument: Response | undefined
   scripts: string[]

@@ -71,6 +71,7 @@ export class AccountLifecycle {
     const memberships = await db.query('SELECT site_id AS "siteId", role, created_at AS "since" FROM kernel_site_member WHERE account_id = $1', [accountId])
     const tokens = await db.query('SELECT id, name, created_at AS "createdAt", last_used_at AS "lastUsedAt" FROM kernel_api_token WHERE account_id = $1', [accountId])
     const sessions = await db.query('SELECT site_id AS "siteId", created_at AS "createdAt", last_seen_at AS "lastSeenAt", expires_at AS "expiresAt" FROM kernel_session WHERE account_id = $1', [accountId])
+    const bounces = await db.query('SELECT site_id AS "siteId", email, code, command, response, created_at AS "createdAt" FROM kernel_mail_bounce WHERE account_id = $1 ORDER BY created_at', [accountId])
     const plugins = await this.deps.hooks.exportAccount.call(null, {}, account)
     await write(
       `{"exportedAt":${JSON.stringify(new Date())},"account":${JSON.stringify({
@@ -80,7 +81,8 @@ export class AccountLifecycle {
         emailVerified: account.emailVerified,
         locale: account.locale ?? null,
         createdAt: account.createdAt,
-      })},"siteRoles":${JSON.stringify(memberships)},"apiTokens":${JSON.stringify(tokens)},"sessions":${JSON.stringify(sessions)},"plugins":${JSON.stringify(plugins)},"content":[`,
+        emailBouncedAt: account.emailBouncedAt ?? null,
+      })},"siteRoles":${JSON.stringify(memberships)},"apiTokens":${JSON.stringify(tokens)},"sessions":${JSON.stringify(sessions)},"mailBounces":${JSON.stringify(bounces)},"plugins":${JSON.stringify(plugins)},"content":[`,
     )
     let after: { cursor_us: string; id: string } | undefined
     let first = true

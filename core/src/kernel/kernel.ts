@@ -178,7 +178,7 @@ export class Kernel {
   private readonly themeCache = new Map<string, Stylesheet>()
   private mailService?: MailService
   /** Permanent SMTP rejections (kernel_mail_bounce) and the accounts they mark. */
-  readonly bounces: MailBounces
+  private readonly bounces: MailBounces
   private changeBus?: ChangeBus
   private sweeper?: NodeJS.Timeout
   private metricsRegistry?: Metrics
@@ -880,8 +880,16 @@ export class Kernel {
       },
       provide(ref, factory) {
         registering('providing a service')
-        if (serviceOwner(ref) !== id) throw new Error(`Plugin "${id}" may only provide services named "${id}.…", not "${ref.id}".`)
-        if (kernel.services.has(ref.id)) throw new Error(`Service "${ref.id}" is provided twice.`)
+        const owner = serviceOwner(ref)
+        if (ref.pluggable ? owner === id || !allowed(owner) : owner !== id) {
+          throw new Error(
+            ref.pluggable
+              ? `Plugin "${id}" may provide "${ref.id}" (a plug point of "${owner}") only when it lists "${owner}" in its dependencies or optionalDependencies; "${owner}" itself does not provide it.`
+              : `Plugin "${id}" may only provide services named "${id}.…", not "${ref.id}".`,
+          )
+        }
+        const earlier = kernel.services.get(ref.id)
+        if (earlier) throw new Error(`Service "${ref.id}" is provided twice${earlier.owner === id ? '' : ` (by "${earlier.owner}" and "${id}"): enable only one of them`}.`)
         kernel.services.set(ref.id, { owner: id, factory, made: false })
       },
       services: Object.freeze({

@@ -37,7 +37,8 @@ export class MailRejectedError extends Error {
   /** Read by the job runner: false ends a job at once, without retries. */
   readonly retry: boolean
   constructor(readonly recipient: string, readonly responseCode: number, readonly command: string, readonly response: string) {
-    super(`The mail server refused mail to ${redactAddress(recipient)} at ${command}: ${response}`)
+    // The server's answer often repeats the address: redacted here too, since this message reaches logs.
+    super(`The mail server refused mail to ${redactAddress(recipient)} at ${command}: ${response.split(recipient).join(redactAddress(recipient))}`)
     this.name = 'MailRejectedError'
     this.permanent = responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA')
     this.retry = !this.permanent

@@ -19,7 +19,7 @@ import type { Catalogue } from './i18n.js'
 import type { PageRenderer } from './pages.js'
 import type { View, ViewRegistry } from './registry.js'
 import { adminMessages } from './admin-messages.js'
-import { readSchemaForm, SchemaForm } from './schema-form.js'
+import { PluginSettings, readSchemaForm, SchemaForm, type PluginChoice } from './schema-form.js'
 import { THEMES, themeName, logoAllowed } from './themes.js'
 
 export interface AdminNavItem {
@@ -177,17 +177,9 @@ const Settings: View<{ nav: AdminNavItem[]; hosts: string[]; form?: RootForm; me
   )
 }
 
-interface RootPlugin {
-  id: string
-  version: string
-  dependencies: string[]
-  schema: Record<string, any>
-  on: boolean
+interface RootPlugin extends PluginChoice {
   /** Switched on or off here, or settings changed here (over site.json). */
   changed: boolean
-  settings: unknown
-  error?: string
-  settingsErrors?: Record<string, string>
 }
 
 /** The root site's plugins: on/off and their settings in one form (POST, CSRF), errors at the field. */
@@ -198,42 +190,7 @@ const RootPlugins: View<{ nav: AdminNavItem[]; plugins: RootPlugin[]; changed: b
     {ui.view('kernel.alert', { kind: 'info', text: ui.t('admin.plugins.overrides') })}
     <form class="plein-form plein-form--wide" method="post" action="/admin/plugins" novalidate>
       <Csrf ui={ui} />
-      {plugins.map(p => {
-        const id = `field-plugin-${p.id}`
-        const hasSettings = p.schema && p.schema.properties && Object.keys(p.schema.properties).length > 0
-        const described = [p.dependencies.length > 0 ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
-        return (
-          <fieldset class="plein-fieldset">
-            <legend class="utrecht-heading-3">
-              {p.id} <span class="plein-meta">{p.version}</span>
-              {p.changed ? <span class="plein-meta"> · {ui.t('admin.plugins.changedHere')}</span> : null}
-            </legend>
-            <div class={`utrecht-form-field utrecht-form-field--checkbox${p.error ? ' utrecht-form-field--invalid' : ''}`}>
-              <input type="hidden" name={`plugin:${p.id}`} value="false" />
-              <input class="utrecht-checkbox utrecht-checkbox--html-input" type="checkbox" id={id} name={`plugin:${p.id}`} value="true" checked={p.on} aria-invalid={p.error ? 'true' : undefined} aria-describedby={described} />{' '}
-              <label class="utrecht-form-label utrecht-form-label--checkbox" for={id}>
-                {ui.t('admin.plugins.onLabel', { id: p.id })}
-              </label>
-              {p.dependencies.length > 0 ? (
-                <p class="utrecht-form-field-description" id={`${id}-hint`}>
-                  {ui.t('admin.plugins.needs', { names: p.dependencies.join(', ') })}
-                </p>
-              ) : null}
-              {p.error ? (
-                <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
-                  {p.error}
-                </p>
-              ) : null}
-            </div>
-            {hasSettings ? (
-              <details open={Boolean(p.settingsErrors)}>
-                <summary class="utrecht-link">{ui.t('admin.plugins.settingsOf', { id: p.id })}</summary>
-                {ui.view('kernel.schemaForm', { schema: p.schema, value: p.settings, errors: p.settingsErrors, prefix: `view:${p.id}` })}
-              </details>
-            ) : null}
-          </fieldset>
-        )
-      })}
+      {plugins.map(p => ui.view('kernel.pluginSettings', { plugin: p, prefix: 'view:', note: p.changed ? ui.t('admin.plugins.changedHere') : undefined }))}
       <div>
         <button class="utrecht-button utrecht-button--primary-action" type="submit">
           {ui.t('admin.save')}
@@ -586,6 +543,7 @@ export function registerAdminPages(deps: AdminDeps): void {
   views.define('kernel', 'kernel.adminNav', AdminNav)
   views.define('kernel', 'kernel.problem', Problem)
   views.define('kernel', 'kernel.schemaForm', SchemaForm)
+  views.define('kernel', 'kernel.pluginSettings', PluginSettings)
   views.define('kernel', 'kernel.admin.settings', Settings)
   views.define('kernel', 'kernel.admin.plugins', Plugins)
   views.define('kernel', 'kernel.admin.rootPlugins', RootPlugins)

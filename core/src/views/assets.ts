@@ -41,7 +41,7 @@ body { margin: 0; }
 .plein-table th, .plein-table td { text-align: start; padding: 0.5rem; border-block-end: 1px solid #e0e0e0; vertical-align: top; }
 .plein-actions { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; list-style: none; padding: 0; margin: 0; }
 .plein-subnav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: 0 0 1.5rem; }
-.plein-language ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: 0; }
+.plein-language { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: 0; }
 .plein-fieldset { border: 1px solid #ccc; padding: 1rem; display: grid; gap: 1rem; }
 .plein-form--wide { max-inline-size: 48rem; }
 .plein-inline-form { display: inline; }

@@ -26,23 +26,22 @@ const NAMES: Record<Locale, string> = { nl: 'Nederlands', en: 'English' }
 const LanguageSwitch: View = ({ ui }) => {
   if ((ui.viewer.user as { locale?: string | null } | null)?.locale) return null
   return (
-    <nav class="plein-language" aria-label={ui.t('language.switch')}>
-      <ul>
-        {LOCALES.map(l => (
-          <li>
-            {l === ui.locale ? (
-              <span lang={l} aria-current="true">
-                {NAMES[l]}
-              </span>
-            ) : (
-              <a class="utrecht-link" href={`/language?lang=${l}&next=${encodeURIComponent(ui.path)}`} lang={l} hreflang={l}>
-                {NAMES[l]}
-              </a>
-            )}
-          </li>
-        ))}
-      </ul>
-    </nav>
+    // A labelled list, not a second navigation landmark: the page keeps one main menu.
+    <ul class="plein-language" aria-label={ui.t('language.switch')}>
+      {LOCALES.map(l => (
+        <li>
+          {l === ui.locale ? (
+            <span lang={l} aria-current="true">
+              {NAMES[l]}
+            </span>
+          ) : (
+            <a class="utrecht-link" href={`/language?lang=${l}&next=${encodeURIComponent(ui.path)}`} lang={l} hreflang={l}>
+              {NAMES[l]}
+            </a>
+          )}
+        </li>
+      ))}
+    </ul>
   )
 }
 

@@ -128,13 +128,13 @@ const Navigation: View<{ items?: NavItem[] }> = ({ ui, items = [] }) => (
 
 const Footer: View = ({ ui }) => (
   <footer class="plein-footer">
+    {ui.view('kernel.languageSwitch')}
     <p class="utrecht-paragraph">
       {ui.site.name} ·{' '}
       <a class="utrecht-link" href="/api/v1/openapi.json">
         {ui.t('footer.api')}
       </a>
     </p>
-    {ui.view('kernel.languageSwitch')}
   </footer>
 )
 

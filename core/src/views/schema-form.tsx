@@ -216,3 +216,71 @@ export const SchemaForm: View<SchemaFormProps> = ({ ui, schema, value, errors, p
     </>
   )
 }
+
+/** A plugin in a form that switches plugins on and off, with its settings (as stored, or as just posted). */
+export interface PluginChoice {
+  id: string
+  version: string
+  /** Ids of the plugins it needs. */
+  dependencies: string[]
+  /** Its settings schema (no form when it has no properties). */
+  schema: Record<string, any>
+  on: boolean
+  settings: unknown
+  /** Why it cannot be on or off like this (e.g. a missing dependency): shown at its check box. */
+  error?: string
+  /** Problems in its settings by JSON Pointer. */
+  settingsErrors?: Record<string, string>
+}
+
+export interface PluginSettingsProps {
+  plugin: PluginChoice
+  /** Put before the plugin's id as the prefix of its settings fields (`view:` gives `view:<id>/<field>`). */
+  prefix: string
+  /** Whether the settings start unfolded (they always do when they have errors). */
+  open?: boolean
+  /** A remark after the version in the heading (e.g. "changed here"). */
+  note?: string
+  /** Catalogue keys of the texts: the check box's label ({id}), the needs hint ({names}), the settings' summary ({id}). */
+  messages?: { on: string; needs: string; settings: string }
+}
+
+const pluginMessages = { on: 'admin.plugins.onLabel', needs: 'admin.plugins.needs', settings: 'admin.plugins.settingsOf' }
+
+/** One plugin's fieldset: an on/off check box (`plugin:<id>`, "false" when unchecked) and its generated settings form. */
+export const PluginSettings: View<PluginSettingsProps> = ({ ui, plugin: p, prefix, open = false, note, messages = pluginMessages }) => {
+  const id = `field-plugin-${p.id}`
+  const hasSettings = p.schema && p.schema.properties && Object.keys(p.schema.properties).length > 0
+  const described = [p.dependencies.length > 0 ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+  return (
+    <fieldset class="plein-fieldset">
+      <legend class="utrecht-heading-3">
+        {p.id} <span class="plein-meta">{p.version}</span>
+        {note ? <span class="plein-meta"> · {note}</span> : null}
+      </legend>
+      <div class={`utrecht-form-field utrecht-form-field--checkbox${p.error ? ' utrecht-form-field--invalid' : ''}`}>
+        <input type="hidden" name={`plugin:${p.id}`} value="false" />
+        <input class="utrecht-checkbox utrecht-checkbox--html-input" type="checkbox" id={id} name={`plugin:${p.id}`} value="true" checked={p.on} aria-invalid={p.error ? 'true' : undefined} aria-describedby={described} />{' '}
+        <label class="utrecht-form-label utrecht-form-label--checkbox" for={id}>
+          {ui.t(messages.on, { id: p.id })}
+        </label>
+        {p.dependencies.length > 0 ? (
+          <p class="utrecht-form-field-description" id={`${id}-hint`}>
+            {ui.t(messages.needs, { names: p.dependencies.join(', ') })}
+          </p>
+        ) : null}
+        {p.error ? (
+          <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
+            {p.error}
+          </p>
+        ) : null}
+      </div>
+      {hasSettings ? (
+        <details open={open || Boolean(p.settingsErrors)}>
+          <summary class="utrecht-link">{ui.t(messages.settings, { id: p.id })}</summary>
+          {ui.view('kernel.schemaForm', { schema: p.schema, value: p.settings, errors: p.settingsErrors, prefix: `${prefix}${p.id}` })}
+        </details>
+      ) : null}
+    </fieldset>
+  )
+}

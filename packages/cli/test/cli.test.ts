@@ -1,38 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { createTestDatabase, type TestDatabase } from '@plein/testing'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-const bin = path.resolve(here, '../src/bin.ts')
-const fixture = (name: string) => path.join(here, 'fixtures', name)
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function plein(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run>; lines: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  const lines: string[] = []
-  child.stdout!.on('data', d => {
-    stdout += d
-    lines.push(...String(d).split('\n').filter(Boolean))
-  })
-  child.stderr!.on('data', d => (stderr += d))
-  const done = new Promise<Run>(resolve => child.on('exit', code => resolve({ code, stdout, stderr })))
-  return { child, done, lines }
-}
+import { fixture, listeningPort, plein, waitFor } from './support/processes.js'
 
 function get(port: number, pathname: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
@@ -44,16 +16,6 @@ function get(port: number, pathname: string): Promise<{ status: number; body: an
     req.on('error', reject)
     req.end()
   })
-}
-
-async function waitFor<T>(probe: () => T | undefined, ms = 120_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > until) throw new Error('timed out waiting')
-    await new Promise(r => setTimeout(r, 50))
-  }
 }
 
 describe('plein command', function () {
@@ -106,17 +68,7 @@ describe('plein command', function () {
 
   it('SIGTERM during a slow request lets it finish, then exits 0', async () => {
     const server = plein(['start', fixture('slow')], { ...env, PORT: '0', HOST: '127.0.0.1' })
-    const port = await waitFor(() => {
-      for (const line of server.lines) {
-        try {
-          const entry = JSON.parse(line)
-          if (entry.msg?.startsWith('listening')) return entry.port as number
-        } catch {
-          // not a JSON line
-        }
-      }
-      return undefined
-    })
+    const port = await waitFor(() => listeningPort(server.lines))
     expect((await get(port, '/healthz')).status).to.equal(200)
     const slow = get(port, '/api/v1/slow?ms=1500')
     await new Promise(r => setTimeout(r, 300))

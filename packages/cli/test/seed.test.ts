@@ -1,5 +1,4 @@
 // plein seed: its flags, and a tiny run of the real command twice (the second adds nothing).
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -7,19 +6,12 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { createTestDatabase, type TestDatabase } from '@plein/testing'
 import { seedOptions } from '../src/commands/seed.js'
+import { plein } from './support/processes.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const bin = path.resolve(here, '../src/bin.ts')
 const site = path.resolve(here, '../../../bench/site')
 
-function plein(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', d => (stdout += d))
-  child.stderr.on('data', d => (stderr += d))
-  return new Promise(resolve => child.on('exit', code => resolve({ code, stdout, stderr })))
-}
+const run = (args: string[], env: Record<string, string>) => plein(args, { LOG_LEVEL: 'warn', ...env }).done
 
 describe('plein seed', function () {
   this.timeout(240_000)
@@ -51,13 +43,13 @@ describe('plein seed', function () {
 
     it('writes the rows with progress on stderr, then nothing new', async () => {
       const args = ['seed', site, '--users', '30', '--groups', '4', '--subsites', '1', '--items', '120', '--seed', '3']
-      const first = await plein(args, env)
+      const first = await run(args, env)
       expect(first.code, first.stderr).to.equal(0)
       expect(first.stdout).to.match(/Seeded in [\d.]+ s: kernel_account 30, .*entity 124,/)
       // Not a terminal: plain progress lines, no bar redrawn with carriage returns.
       expect(first.stderr).to.match(/blog\s+\d+\/60\s+100%/)
       expect(first.stderr).to.not.include('\r')
-      const second = await plein(args, env)
+      const second = await run(args, env)
       expect(second.code, second.stderr).to.equal(0)
       expect(second.stdout).to.include('nothing new (this seed was there already)')
     })

@@ -8,6 +8,7 @@ import { createTestDatabase, embeddedSnapshot, testServerUrl } from './database.
 
 export { TestClient, type TestResponse, type RequestOptions } from './client.js'
 export { createTestDatabase, testServerUrl, type TestDatabase } from './database.js'
+export { expectProblem, expectInvalid, listAll, ids } from './expect.js'
 
 export interface TestKernelOptions {
   /** Plugin definitions (or package names / paths) to enable, in any order. */
@@ -61,13 +62,15 @@ export interface TestKernel {
   port: number
   /** A client with its own cookie jar and CSRF token. */
   http: TestClient
-  /** Another person: a client with empty cookies. */
-  client(): TestClient
+  /** Another person: a client with empty cookies (on another site when given its host). */
+  client(host?: string): TestClient
   /**
    * Registers an account and signs it in on a new client (cookie session + CSRF token).
    * The first account of a kernel becomes the root site's administrator.
    */
   signUp(who?: { name?: string; email?: string; password?: string }): Promise<SignedUp>
+  /** Signs an account in on a new client, on another site when given its host (e.g. a subsite's). */
+  signIn(who: Pick<SignedUp, 'user' | 'password'>, host?: string): Promise<TestClient>
   /** Stops the kernel, drops the database, removes the data folder. */
   close(): Promise<void>
 }
@@ -81,6 +84,13 @@ export interface SignedUp {
 }
 
 let people = 0
+
+/** Signs an existing account in on this client (cookie session + CSRF token). */
+export async function signIn(client: TestClient, who: Pick<SignedUp, 'user' | 'password'>): Promise<TestClient> {
+  const login = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
+  if (login.status !== 200) throw new Error(`signIn: login on ${client.host} answered ${login.status}: ${login.text}`)
+  return client
+}
 
 export async function signUp(client: TestClient, who: { name?: string; email?: string; password?: string } = {}): Promise<SignedUp> {
   const n = ++people
@@ -143,8 +153,9 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       url,
       port: address.port,
       http: new TestClient(url),
-      client: () => new TestClient(url),
+      client: host => new TestClient(url, host),
       signUp: who => signUp(new TestClient(url), who),
+      signIn: (who, host) => signIn(new TestClient(url, host), who),
       async close() {
         await booted.stop()
         await database.drop()

@@ -1,6 +1,5 @@
 // Events: their own fields, the upcoming list, and RSVP with capacity and a waiting list.
-import { ENTITY_SQL, problems, sanitizeHtml, type EntityRecord, type PluginContext, type Site, type Viewer } from '@plein/core'
-import { HttpProblem } from '@plein/core'
+import { decodeKey, encodeKey, ENTITY_SQL, problems, sanitizeHtml, type EntityRecord, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { EntityManager } from 'typeorm'
 
 export interface EventFields {
@@ -89,8 +88,8 @@ export class EventsStore {
     if (f.to) clauses.push(`ev.starts_at < ${add(f.to)}`)
     if (f.containerId) clauses.push(`e.container_id = ${add(f.containerId)}`)
     if (f.cursor) {
-      const c = decodeEventCursor(f.cursor)
-      clauses.push(`(ev.starts_at, ev.entity_id) > (${add(c.t)}::timestamptz, ${add(c.i)}::uuid)`)
+      const [t, i] = decodeKey(f.cursor, isEventKey)!
+      clauses.push(`(ev.starts_at, ev.entity_id) > (${add(t)}::timestamptz, ${add(i)}::uuid)`)
     }
     const rows = await this.ctx.db.query(
       `SELECT ${ENTITY_SQL.columns('e')}, ev.starts_at FROM events_event ev JOIN entity e ON e.id = ev.entity_id
@@ -102,7 +101,7 @@ export class EventsStore {
     const last = shown[shown.length - 1]
     return {
       items: shown.map(ENTITY_SQL.fromRow),
-      nextCursor: more && last ? Buffer.from(JSON.stringify({ t: (last.starts_at as Date).toISOString(), i: last.id })).toString('base64url') : null,
+      nextCursor: more && last ? encodeKey([(last.starts_at as Date).toISOString(), last.id]) : null,
     }
   }
 
@@ -199,12 +198,6 @@ export class EventsStore {
   }
 }
 
-function decodeEventCursor(value: string): { t: string; i: string } {
-  try {
-    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
-    if (typeof c.t === 'string' && !Number.isNaN(Date.parse(c.t)) && /^[0-9a-f-]{36}$/.test(c.i)) return c
-  } catch {
-    // fall through
-  }
-  throw new HttpProblem({ status: 400, detail: 'The cursor is not valid.', code: 'INVALID_CURSOR', errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }] })
-}
+/** An upcoming-events cursor: the last row's (starts_at as ISO time, id). */
+const isEventKey = (v: unknown[]): v is [string, string] =>
+  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])

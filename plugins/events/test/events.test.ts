@@ -209,4 +209,30 @@ describe('events: alone on a site', () => {
     expect(mine.length).to.equal((await listIds(a.client)).length)
     for (const ev of mine) for (const k of ['UID', 'DTSTAMP', 'DTSTART', 'DTEND']) expect(ev.has(k), k).to.equal(true)
   })
+
+  it('pages the upcoming list by start time (ties by id), each event once; a cursor it did not give out is a 400', async () => {
+    const at = start + 400 * 24 * hour
+    const window = `from=${encodeURIComponent(iso(at))}&to=${encodeURIComponent(iso(at + 10 * hour))}`
+    const made = []
+    for (const h of [3, 1, 2, 1, 5]) made.push(await create(organiser, { title: `Paged ${h}`, startsAt: iso(at + h * hour), endsAt: iso(at + (h + 1) * hour) }))
+    const whole = await organiser.client.get(`/api/v1/events?${window}&limit=100`)
+    expect(whole.body.nextCursor).to.equal(null)
+    const order = (whole.body.items as Array<{ id: string; startsAt: string }>).map(i => i.id)
+    const expected = made.map(e => ({ id: e.id as string, t: Date.parse(e.startsAt) })).sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : 1)).map(e => e.id)
+    expect(order).to.deep.equal(expected)
+    const paged: string[] = []
+    let cursor: string | null = null
+    do {
+      const res: TestResponse = await organiser.client.get(`/api/v1/events?${window}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      expect(res.status, res.text).to.equal(200)
+      expect(res.body.items.length).to.be.at.most(2)
+      paged.push(...res.body.items.map((i: { id: string }) => i.id))
+      cursor = res.body.nextCursor
+    } while (cursor !== null)
+    expect(paged).to.deep.equal(expected)
+    const shaped = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    for (const bad of ['not-a-cursor', '!!!', shaped(['not a time', made[0].id]), shaped({ t: iso(at), i: made[0].id }), shaped([iso(at), 'not-an-id'])]) {
+      expectProblem(await organiser.client.get(`/api/v1/events?limit=2&cursor=${encodeURIComponent(bad)}`), 400, 'INVALID_CURSOR')
+    }
+  })
 })

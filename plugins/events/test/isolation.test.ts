@@ -3,7 +3,7 @@
 // the events page or the agenda widget of the other, not even for the other site's administrators; a group of
 // one site is no container on the other; being an administrator or organiser on one site gives no power on the other.
 import { expect } from 'chai'
-import { createTestKernel, TestClient, type SignedUp, type TestKernel, type TestResponse } from '@plein/testing'
+import { createTestKernel, expectProblem, ids, listAll, type SignedUp, type TestClient, type TestKernel, type TestResponse } from '@plein/testing'
 import { eventsPlugin } from '@plein/plugin-events'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { intranetPlugin } from '@plein/plugin-intranet'
@@ -14,28 +14,6 @@ const BARE = 'events-bare.example.org'
 const PUBLIC = { read: ['public'] }
 const hour = 3600_000
 const iso = (ms: number) => new Date(ms).toISOString()
-
-function expectProblem(res: TestResponse, status: number, code?: string): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  if (code !== undefined) expect(res.body.code, res.text).to.equal(code)
-  return res.body
-}
-
-async function listAll(client: TestClient, url: string): Promise<any[]> {
-  const all: any[] = []
-  let cursor: string | null = null
-  const sep = url.includes('?') ? '&' : '?'
-  for (let page = 0; page < 100; page++) {
-    const res: TestResponse = await client.get(`${url}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    expect(res.status, `${client.host} ${url}: ${res.text}`).to.equal(200)
-    all.push(...res.body.items)
-    cursor = res.body.nextCursor
-    if (cursor === null) return all
-  }
-  throw new Error(`listAll ${url}: the list never ended`)
-}
-const ids = (items: Array<{ id: string }>) => items.map(i => i.id)
 
 describe('events: site isolation', () => {
   let tk: TestKernel
@@ -54,12 +32,6 @@ describe('events: site isolation', () => {
   let otherEvent: any
   const start = Date.now() + 24 * hour
 
-  const login = async (host: string, who: SignedUp) => {
-    const client = new TestClient(tk.url, host)
-    const res = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
-    expect(res.status, res.text).to.equal(200)
-    return client
-  }
   const create = async (client: TestClient, body: Record<string, unknown>) => {
     const res = await client.post('/api/v1/events', { startsAt: iso(start), endsAt: iso(start + 2 * hour), capacity: 1, access: PUBLIC, ...body })
     expect(res.status, res.text).to.equal(201)
@@ -86,7 +58,7 @@ describe('events: site isolation', () => {
       const res = await rootAdmin.client.post('/api/v1/subsites', { name: host, host, plugins, membership: 'open', admins: [subAdmin.user.email], siteSettings: { access: { allowPublic: true } } })
       expect(res.status, res.text).to.equal(201)
     }
-    for (const [name, who] of [['rootAdmin', rootAdmin], ['subAdmin', subAdmin], ['organiser', organiser], ['alice', alice], ['bob', bob]] as const) on[name] = await login(OTHER, who)
+    for (const [name, who] of [['rootAdmin', rootAdmin], ['subAdmin', subAdmin], ['organiser', organiser], ['alice', alice], ['bob', bob]] as const) on[name] = await tk.signIn(who, OTHER)
 
     rootGroup = (await organiser.client.post('/api/v1/groups', { name: 'Rootgroep', membership: 'open' })).body
     rootEvent = await create(organiser.client, { title: 'Rootborrel', location: 'Rootzaal' })
@@ -124,7 +96,7 @@ describe('events: site isolation', () => {
         expect((await client.get(`/events/${event.id}/edit`, html)).status).to.equal(404)
       }
     }
-    const anonymous = await Promise.all(everyEndpoint(new TestClient(tk.url, OTHER), rootEvent.id))
+    const anonymous = await Promise.all(everyEndpoint(tk.client(OTHER), rootEvent.id))
     expect(anonymous.map(r => r.status)).to.deep.equal([404, 401, 401, 401, 401, 404, 401])
     // Nothing moved on the root site: Alice still goes, Bob still waits, the title and capacity are the organiser's.
     const seen = await alice.client.get(`/api/v1/events/${rootEvent.id}`)
@@ -164,7 +136,7 @@ describe('events: site isolation', () => {
     const noneOf = (text: string, words: string[], where: string) => {
       for (const w of words) expect(text, `${where} shows ${w}`).to.not.include(w)
     }
-    for (const client of [on.subAdmin!, on.alice!, on.organiser!, new TestClient(tk.url, OTHER)]) {
+    for (const client of [on.subAdmin!, on.alice!, on.organiser!, tk.client(OTHER)]) {
       expect(ids(await listAll(client, '/api/v1/events')), client.host).to.deep.equal([otherEvent.id])
       expect(ids(await listAll(client, `/api/v1/events?from=${iso(0)}`))).to.deep.equal([otherEvent.id])
       expect(await listAll(client, `/api/v1/events?containerId=${rootGroup.id}`)).to.deep.equal([])
@@ -223,7 +195,7 @@ describe('events: site isolation', () => {
   })
 
   it('has no events routes on a subsite that does not enable the plugin', async () => {
-    const bare = new TestClient(tk.url, BARE)
+    const bare = tk.client(BARE)
     expectProblem(await bare.get('/api/v1/events'), 404)
     expectProblem(await bare.get(`/api/v1/events/${rootEvent.id}/ical`), 404)
     expect((await bare.get('/events/calendar.ics')).status).to.equal(404)

@@ -2,10 +2,11 @@
 // zone, RSVP and cancel buttons (CSRF), the waiting list with the viewer's place, the attendee list only for
 // organisers, group events hidden from non-members, and the create/edit form with errors next to the field.
 import { expect } from 'chai'
+import { localInput, zonedTime } from '@plein/core'
 import { createTestKernel, type SignedUp, type TestClient, type TestKernel } from '@plein/testing'
 import { eventsPlugin } from '@plein/plugin-events'
 import { groupsPlugin } from '@plein/plugin-groups'
-import { formatRange, localInput, zonedTime } from '../src/pages.js'
+import { formatRange } from '../src/pages.js'
 
 const html = { accept: 'text/html' }
 const hour = 3600_000

@@ -1,6 +1,8 @@
 // The searchable text of a stored file: plain text, HTML (tags stripped), PDF (unpdf, pure JS) and office
-// documents (docx/xlsx/pptx and ODF: zip files of XML, unzipped with fflate, text nodes pulled out).
+// documents (docx/xlsx/pptx and ODF: zip files of XML, unzipped with fflate, text nodes pulled out). Everything
+// but plain text is parsed in a worker thread: a heavy PDF cannot stall requests, and a time-out really stops it.
 import type { Readable } from 'node:stream'
+import { Worker } from 'node:worker_threads'
 import { unzipSync } from 'fflate'
 
 export interface ExtractLimits {
@@ -8,30 +10,31 @@ export interface ExtractLimits {
   maxInputBytes: number
   /** At most this many characters of text are kept. */
   maxChars: number
-  /** Extraction that takes longer is given up. */
+  /** Extraction that takes longer is given up (the worker is stopped). */
   timeoutMs: number
 }
 
 export type Extracted = { status: 'done'; text: string } | { status: 'skipped' | 'failed'; text: ''; reason: string }
 
 const TEXT = /^(text\/(plain|markdown|csv)|application\/(json|xml))$/
-const OOXML = /^application\/vnd\.openxmlformats-officedocument\./
+const HTML = /^(text\/html|application\/xhtml\+xml)$/
+const OOXML = /^application\/vnd\.openxmlformats-officedocument\.(wordprocessingml\.document|spreadsheetml\.sheet|presentationml\.presentation)$/
 const ODF = /^application\/vnd\.oasis\.opendocument\.(text|spreadsheet|presentation)$/
 
 /** Whether text can be got out of this type at all. */
-export const extractable = (mime: string) => TEXT.test(mime) || mime === 'text/html' || mime === 'application/xhtml+xml' || mime === 'application/pdf' || OOXML.test(mime) || ODF.test(mime)
+export const extractable = (mime: string) => TEXT.test(mime) || HTML.test(mime) || mime === 'application/pdf' || OOXML.test(mime) || ODF.test(mime)
 
-/** Reads at most `max` bytes; undefined when the stream holds more. */
-async function readUpTo(stream: Readable, max: number): Promise<Buffer | undefined> {
+/** Reads at most `max` bytes: when the stream holds more, undefined, or with `truncate` its first `max` bytes. */
+async function readUpTo(stream: Readable, max: number, truncate = false): Promise<Buffer | undefined> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {
     size += (chunk as Buffer).length
+    chunks.push(chunk as Buffer)
     if (size > max) {
       stream.destroy()
-      return undefined
+      return truncate ? Buffer.concat(chunks).subarray(0, max) : undefined
     }
-    chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks)
 }
@@ -40,28 +43,53 @@ async function readUpTo(stream: Readable, max: number): Promise<Buffer | undefin
 export async function extractText(open: () => Promise<Readable>, mime: string, size: number, limits: ExtractLimits): Promise<Extracted> {
   if (!extractable(mime)) return { status: 'skipped', text: '', reason: `no text in ${mime}` }
   if (size > limits.maxInputBytes) return { status: 'skipped', text: '', reason: `larger than ${limits.maxInputBytes} bytes` }
-  let timer: NodeJS.Timeout | undefined
   try {
-    const work = (async () => {
-      // Plain text needs only as many bytes as characters are kept (UTF-8: at most four per character).
-      const bytes = await readUpTo(await open(), TEXT.test(mime) ? Math.min(size, limits.maxChars * 4) : limits.maxInputBytes)
-      if (!bytes) return ''
-      if (TEXT.test(mime)) return bytes.toString('utf8')
-      if (mime === 'text/html' || mime === 'application/xhtml+xml') return htmlToText(bytes.toString('utf8'))
-      if (mime === 'application/pdf') return pdfText(bytes)
-      return officeText(bytes, mime, limits)
-    })()
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`extraction took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs)
-    })
-    const text = await Promise.race([work, timeout])
+    // Plain text needs only as many bytes as characters are kept (UTF-8: at most four per character).
+    const bytes = TEXT.test(mime) ? await readUpTo(await open(), limits.maxChars * 4, true) : await readUpTo(await open(), limits.maxInputBytes)
+    if (!bytes) return { status: 'skipped', text: '', reason: `larger than ${limits.maxInputBytes} bytes` }
+    const text = TEXT.test(mime) ? bytes.toString('utf8') : await inWorker(bytes, mime, limits)
     // PostgreSQL text holds no NUL; runs of white space carry nothing for search.
     return { status: 'done', text: text.replace(/\u0000/g, ' ').replace(/[ \t\r\f\v]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim().slice(0, limits.maxChars) }
   } catch (error) {
     return { status: 'failed', text: '', reason: String((error as Error)?.message ?? error).slice(0, 500) }
-  } finally {
-    clearTimeout(timer)
   }
+}
+
+/** Parses in a worker thread (its own heap, stopped at the time-out); under tsx (sources) the worker loads tsx first. */
+function inWorker(bytes: Buffer, mime: string, limits: ExtractLimits): Promise<string> {
+  const url = new URL(`./extract-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
+  const workerData = { bytes, mime, maxInputBytes: limits.maxInputBytes }
+  const options = { workerData, resourceLimits: { maxOldGenerationSizeMb: 512 } }
+  const worker = url.pathname.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(url.href)}) })`, { ...options, eval: true })
+    : new Worker(url, options)
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`extraction took longer than ${limits.timeoutMs} ms`))
+      void worker.terminate()
+    }, limits.timeoutMs)
+    worker.once('message', (answer: { text?: string; error?: string }) => {
+      clearTimeout(timer)
+      void worker.terminate()
+      if (answer.error !== undefined) reject(new Error(answer.error))
+      else resolve(answer.text ?? '')
+    })
+    worker.once('error', error => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    worker.once('exit', code => {
+      clearTimeout(timer)
+      reject(new Error(`the extraction worker stopped (exit code ${code})`))
+    })
+  })
+}
+
+/** In the worker: the text of an HTML page, a PDF or an office document. */
+export async function parse(bytes: Buffer, mime: string, maxInputBytes: number): Promise<string> {
+  if (HTML.test(mime)) return htmlToText(bytes.toString('utf8'))
+  if (mime === 'application/pdf') return pdfText(bytes)
+  return officeText(bytes, mime, maxInputBytes)
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
@@ -119,13 +147,13 @@ function textParts(mime: string, names: string[]): string[] {
   return []
 }
 
-function officeText(bytes: Buffer, mime: string, limits: ExtractLimits): string {
+function officeText(bytes: Buffer, mime: string, maxInputBytes: number): string {
   // Only the parts that hold text are inflated, and only while their declared sizes stay within the input
   // limit (a zip bomb declares little and is cut off by fflate at the declared size).
   const names: string[] = []
   unzipSync(bytes, { filter: f => (names.push(f.name), false) })
   const wanted = new Set(textParts(mime, names))
-  let budget = limits.maxInputBytes
+  let budget = maxInputBytes
   const files = unzipSync(bytes, {
     filter: f => {
       if (!wanted.has(f.name) || f.originalSize > budget) return false

@@ -6,6 +6,7 @@ import { fileContents } from './contents.js'
 import { FilesGuard } from './guard.js'
 import { FilesCreate1765100000000 } from './migrations/FilesCreate1765100000000.js'
 import { FilesDav1765200000000 } from './migrations/FilesDav1765200000000.js'
+import { FilesKeyProvider1765700000000 } from './migrations/FilesKeyProvider1765700000000.js'
 import { FilesRoots1765450000000 } from './migrations/FilesRoots1765450000000.js'
 import { FilesText1765600000000 } from './migrations/FilesText1765600000000.js'
 import { FilesUploads1765400000000 } from './migrations/FilesUploads1765400000000.js'
@@ -20,7 +21,8 @@ import { FileStore } from './service.js'
 import { filesSettings } from './settings.js'
 import { tusRoutes } from './tus.js'
 
-export { filesHooks, filesKeysServiceRef, type FilesKeysService, type UploadCandidate, type FileSettings } from './api.js'
+export { filesHooks, filesKeyProviderRef, filesKeysServiceRef, type FilesKeysService, type KeyProvider, type UploadCandidate, type FileSettings } from './api.js'
+export { DERIVED_KEY_PROVIDER } from './crypto/keys.js'
 export { FileStore } from './service.js'
 
 export const filesPlugin = definePlugin({
@@ -28,10 +30,11 @@ export const filesPlugin = definePlugin({
   url: import.meta.url,
   optionalDependencies: { search: '^1.0.0' },
   settings: filesSettings,
-  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000, FilesRoots1765450000000, FilesText1765600000000],
+  migrations: [FilesCreate1765100000000, FilesDav1765200000000, FilesUploads1765400000000, FilesRoots1765450000000, FilesText1765600000000, FilesKeyProvider1765700000000],
   hooks: filesHooks,
   register(ctx) {
     const store = new FileStore(ctx)
+    storeOf.set(ctx, store)
     const guard = new FilesGuard(ctx, store)
     const fields = async (entities: EntityRecord[]) => {
       const nodes = await store.nodes(entities.map(e => e.id))
@@ -83,7 +86,13 @@ export const filesPlugin = definePlugin({
     davRoutes(ctx, store, guard, fileSaver(ctx, store, guard))
     tusRoutes(ctx, store, guard, fileSaver(ctx, store, guard))
   },
+  async start(ctx) {
+    // Every plugin has registered: a key provider plugged in (filesKeyProviderRef) is known now.
+    await storeOf.get(ctx)!.checkKeyProvider()
+  },
 })
+
+const storeOf = new WeakMap<PluginContext, FileStore>()
 
 /** Deletes what has been in the trash longer than the site's retention, blobs included. */
 async function purgeTrash(ctx: PluginContext, store: FileStore, log: { info(o: object, m: string): void }): Promise<void> {

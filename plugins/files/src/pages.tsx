@@ -500,7 +500,7 @@ const Trash: View<{ items: Array<ItemJson & { deletedAt: Date }> }> = ({ ui, ite
   )
 
 const uuidParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } }
-const cursorQuery = { type: 'object', properties: { cursor: { type: 'string', maxLength: 600 } } }
+const cursorQuery = { type: 'object', properties: { cursor: { type: 'string', maxLength: 1500 } } }
 const PAGE = 50
 const isRootKey = (v: unknown[]): v is [string, string] => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])
 

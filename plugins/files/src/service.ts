@@ -7,9 +7,9 @@ import { problems, StorageFullError, HttpProblem, type EntityRecord, type Plugin
 import type { EntityManager } from 'typeorm'
 import { DecryptStream, EncryptStream, FORMAT_VERSION, IntegrityError, newFileKey, openSegment, readHeader, segmentCount, segmentLength, storedRange, HEADER_LENGTH, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
 import { StripMetadata } from './exif.js'
-import { DerivedKeyProvider, unwrapKey, wrapKey, type KeyProvider } from './crypto/keys.js'
+import { DERIVED_KEY_PROVIDER, DerivedKeyProvider, unwrapKey, wrapKey, type KeyProvider } from './crypto/keys.js'
 import { sniff } from './sniff.js'
-import type { FileSettings } from './api.js'
+import { filesKeyProviderRef, type FileSettings } from './api.js'
 
 export interface NodeRow {
   entity_id: string
@@ -36,6 +36,7 @@ export interface VersionRow {
   blob_key: string
   wrapped_key: Buffer
   key_version: number
+  key_provider: string
   format: number
   created_by: string | null
   created_at: Date
@@ -49,7 +50,11 @@ export interface StoredVersion {
   mime: string
   wrappedKey: Buffer
   keyVersion: number
+  keyProvider: string
 }
+
+/** A stored file key: which provider's site key wraps it, at which version. */
+export type WrappedKeyRow = Pick<VersionRow, 'wrapped_key' | 'key_version' | 'key_provider'>
 
 /** A version stored ahead of its metadata (a resumable upload): its file id and number are bound into its encryption. */
 export interface PreparedVersion {
@@ -79,13 +84,62 @@ class Limit extends Transform {
 }
 
 export class FileStore {
-  readonly keys: KeyProvider
+  /** The built-in key provider: site keys derived from PLEIN_SECRET, their version in files_site_key. */
+  private readonly derived: KeyProvider
 
   constructor(private readonly ctx: PluginContext) {
-    this.keys = new DerivedKeyProvider(ctx.keys, async siteId => {
-      const rows = await ctx.db.query('SELECT version FROM files_site_key WHERE site_id = $1', [siteId])
-      return rows[0]?.version ?? 1
+    this.derived = new DerivedKeyProvider(ctx.keys, {
+      current: async siteId => (await ctx.db.query('SELECT version FROM files_site_key WHERE site_id = $1', [siteId]))[0]?.version ?? 1,
+      next: async siteId =>
+        (
+          await ctx.db.query(
+            `INSERT INTO files_site_key (site_id, version, rotated_at) VALUES ($1, 2, now())
+             ON CONFLICT (site_id) DO UPDATE SET version = files_site_key.version + 1, rotated_at = now() RETURNING version`,
+            [siteId],
+          )
+        )[0].version,
     })
+  }
+
+  /** The key provider that wraps new file keys: the one a plugin provides (filesKeyProviderRef), else the built-in one. */
+  get keys(): KeyProvider {
+    return this.ctx.services.find(filesKeyProviderRef) ?? this.derived
+  }
+
+  /** The provider of a stored key: the active one, or the built-in one (its keys can always be derived again). */
+  private provider(id: string): KeyProvider {
+    const active = this.keys
+    if (id === active.id) return active
+    if (id === DERIVED_KEY_PROVIDER) return this.derived
+    throw new Error(`files: a file key is wrapped by key provider "${id}", but the active key provider is "${active.id}"`)
+  }
+
+  /**
+   * Refuses to start when stored file keys belong to a provider that is not there: only keys of the active
+   * provider and of the built-in one can be unwrapped (docs/files.md §10).
+   */
+  async checkKeyProvider(): Promise<void> {
+    const active = this.keys
+    const found: Array<{ key_provider: string; n: number }> = await this.ctx.db.query(
+      `SELECT key_provider, count(*)::int AS n FROM (SELECT key_provider FROM files_version UNION ALL SELECT key_provider FROM files_upload) k
+        WHERE key_provider <> ALL($1::text[]) GROUP BY key_provider ORDER BY key_provider`,
+      [[active.id, DERIVED_KEY_PROVIDER]],
+    )
+    if (found.length === 0) return
+    const stored = found.map(r => `${r.n} by "${r.key_provider}"`).join(', ')
+    throw new Error(
+      `files: stored file keys are wrapped by another key provider than the active one ("${active.id}"): ${stored}. ` +
+        `They cannot be unwrapped. Enable the plugin that provides "${found[0]!.key_provider}" again; to move to another provider, ` +
+        'first go back to the built-in one or re-wrap everything with the old provider still enabled (docs/files.md §10).',
+    )
+  }
+
+  /** A new file key, wrapped with the active provider's current site key. */
+  async newKey(site: Site): Promise<{ key: Buffer; wrappedKey: Buffer; keyVersion: number; keyProvider: string }> {
+    const provider = this.keys
+    const key = newFileKey()
+    const keyVersion = await provider.currentVersion(site.id)
+    return { key, wrappedKey: wrapKey(await provider.siteKey(site.id, keyVersion), key), keyVersion, keyProvider: provider.id }
   }
 
   settings(site: Site): FileSettings {
@@ -154,9 +208,7 @@ export class FileStore {
    * exists only if the whole stream arrived; the caller deletes it if the metadata does not commit.
    */
   async store(site: Site, fileId: string, version: number, source: Readable, name: string, limits: { max: number; quotaLeft?: number }): Promise<StoredVersion> {
-    const key = newFileKey()
-    const keyVersion = await this.keys.currentVersion(site.id)
-    const kek = await this.keys.siteKey(site.id, keyVersion)
+    const { key, wrappedKey, keyVersion, keyProvider } = await this.newKey(site)
     const limit = new Limit(limits.max, limits.quotaLeft)
     const encrypt = new EncryptStream(key, fileId, version)
     const out = new PassThrough()
@@ -184,13 +236,14 @@ export class FileStore {
       storedSize: stored.size,
       sha256: encrypt.sha256,
       mime: sniff(limit.head, name),
-      wrappedKey: wrapKey(kek, key),
+      wrappedKey,
       keyVersion,
+      keyProvider,
     }
   }
 
-  async fileKey(site: Site, v: Pick<VersionRow, 'wrapped_key' | 'key_version'>): Promise<Buffer> {
-    return unwrapKey(await this.keys.siteKey(site.id, v.key_version), v.wrapped_key)
+  async fileKey(site: Site, v: WrappedKeyRow): Promise<Buffer> {
+    return unwrapKey(await this.provider(v.key_provider).siteKey(site.id, v.key_version), v.wrapped_key)
   }
 
   /** The plaintext of a version (or the inclusive range start..end), decrypted segment by segment. */
@@ -225,11 +278,23 @@ export class FileStore {
     for (const key of keys) await this.ctx.storage.delete(key).catch(() => undefined)
   }
 
-  /** Re-wraps every file key of a site with a new site-key version; content is not touched. */
+  /**
+   * Re-wraps every file key of a site (versions and uploads under way) with a new site-key version of the
+   * active provider, also keys the built-in provider wrapped before a switch; content is not touched.
+   */
   async rotate(site: Site): Promise<{ version: number; rewrapped: number }> {
-    const from = await this.keys.currentVersion(site.id)
-    const to = from + 1
-    const kekTo = await this.keys.siteKey(site.id, to)
+    const provider = this.keys
+    if (!provider.rotate) {
+      throw new HttpProblem({ status: 409, detail: `The key provider "${provider.id}" does not rotate site keys here: rotate them in the key-management service.`, code: 'KEY_ROTATION_UNSUPPORTED' })
+    }
+    const to = await provider.rotate(site.id)
+    const kekTo = await provider.siteKey(site.id, to)
+    const keks = new Map<string, Promise<Buffer>>()
+    const unwrap = async (row: WrappedKeyRow) => {
+      const at = `${row.key_provider}:${row.key_version}`
+      if (!keks.has(at)) keks.set(at, this.provider(row.key_provider).siteKey(site.id, row.key_version))
+      return unwrapKey(await keks.get(at)!, row.wrapped_key)
+    }
     let rewrapped = 0
     await this.ctx.db.transaction(async m => {
       const rows: VersionRow[] = await m.query(
@@ -237,15 +302,14 @@ export class FileStore {
         [site.id],
       )
       for (const row of rows) {
-        const key = unwrapKey(await this.keys.siteKey(site.id, row.key_version), row.wrapped_key)
-        await m.query('UPDATE files_version SET wrapped_key = $3, key_version = $4 WHERE entity_id = $1 AND version = $2', [row.entity_id, row.version, wrapKey(kekTo, key), to])
+        const wrapped = wrapKey(kekTo, await unwrap(row))
+        await m.query('UPDATE files_version SET wrapped_key = $3, key_version = $4, key_provider = $5 WHERE entity_id = $1 AND version = $2', [row.entity_id, row.version, wrapped, to, provider.id])
         rewrapped++
       }
-      await m.query(
-        `INSERT INTO files_site_key (site_id, version, rotated_at) VALUES ($1, $2, now())
-         ON CONFLICT (site_id) DO UPDATE SET version = EXCLUDED.version, rotated_at = now()`,
-        [site.id, to],
-      )
+      const uploads: Array<WrappedKeyRow & { id: string }> = await m.query('SELECT id, wrapped_key, key_version, key_provider FROM files_upload WHERE site_id = $1 FOR UPDATE', [site.id])
+      for (const row of uploads) {
+        await m.query('UPDATE files_upload SET wrapped_key = $2, key_version = $3, key_provider = $4 WHERE id = $1', [row.id, wrapKey(kekTo, await unwrap(row)), to, provider.id])
+      }
     })
     return { version: to, rewrapped }
   }

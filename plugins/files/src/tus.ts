@@ -15,8 +15,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HttpProblem, problems, StorageFullError, type PluginContext, type RequestContext, type Site } from '@plein/core'
-import { DecryptStream, header, HEADER_LENGTH, IntegrityError, newFileKey, sealSegmentParts, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
-import { unwrapKey, wrapKey } from './crypto/keys.js'
+import { DecryptStream, header, HEADER_LENGTH, IntegrityError, sealSegmentParts, SEGMENT_SIZE, TAG_LENGTH } from './crypto/format.js'
 import { StripMetadata, type StripState } from './exif.js'
 import type { FilesGuard } from './guard.js'
 import { checkName } from './names.js'
@@ -51,6 +50,7 @@ interface UploadRow {
   blob_key: string
   wrapped_key: Buffer
   key_version: number
+  key_provider: string
   pending: Buffer | null
   mime: string | null
   expires_at: Date
@@ -301,15 +301,14 @@ export function tusRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuar
           throw tusProblem(429, `You have ${open.n} unfinished uploads: finish or cancel some first (they also expire on their own).`, 'TOO_MANY_UPLOADS')
         }
         const id = randomUUID()
-        const keyVersion = await store.keys.currentVersion(c.site.id)
-        const wrapped = wrapKey(await store.keys.siteKey(c.site.id, keyVersion), newFileKey())
+        const { wrappedKey, keyVersion, keyProvider } = await store.newKey(c.site)
         const blobKey = await ctx.storage.begin({ prefix: c.site.id })
         const expires = expiry(c.site)
         try {
           await ctx.db.query(
-            `INSERT INTO files_upload (id, site_id, account_id, owner_id, container_id, folder_id, name, file_id, version, length, stored, blob_key, wrapped_key, key_version, expires_at)
-             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13)`,
-            [id, c.site.id, c.viewer.user!.id, folder.entity.containerId, folder.entity.id, fileName, target.fileId, target.version, length, blobKey, wrapped, keyVersion, expires],
+            `INSERT INTO files_upload (id, site_id, account_id, owner_id, container_id, folder_id, name, file_id, version, length, stored, blob_key, wrapped_key, key_version, key_provider, expires_at)
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14)`,
+            [id, c.site.id, c.viewer.user!.id, folder.entity.containerId, folder.entity.id, fileName, target.fileId, target.version, length, blobKey, wrappedKey, keyVersion, keyProvider, expires],
           )
         } catch (error) {
           await ctx.storage.abort(blobKey).catch(() => undefined)
@@ -417,7 +416,7 @@ export function tusRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuar
     const storedBefore = Number(row.stored)
     const folder = await guard.load(c, row.folder_id, 'folder')
     const quotaLeft = await store.quotaLeft(c.site, folder.entity)
-    const key = unwrapKey(await store.keys.siteKey(c.site.id, row.key_version), row.wrapped_key)
+    const key = await store.fileKey(c.site, row)
     let carry: Carry
     let hash: Hash
     // The first piece starts with the header (so that a one-piece upload is one stored piece).
@@ -503,6 +502,7 @@ export function tusRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuar
         mime: sealer.mime ?? sniff(Buffer.alloc(0), row.name),
         wrappedKey: row.wrapped_key,
         keyVersion: row.key_version,
+        keyProvider: row.key_provider,
       },
     }
     let entity

@@ -1,10 +1,12 @@
 // File contents in search (issue 10): text, HTML, PDF and office documents extracted in a background job,
 // found by words inside them only by the people who may read the file, gone with the trash, limits kept.
+import { Readable } from 'node:stream'
 import { expect } from 'chai'
 import { strToU8, zipSync } from 'fflate'
 import { createTestKernel, type SignedUp, type TestClient, type TestKernel } from '@plein/testing'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { searchPlugin } from '@plein/plugin-search'
+import { extractText } from '../src/extract.js'
 import { filesPlugin } from '../src/index.js'
 import { folder, upload } from './helpers.js'
 
@@ -168,6 +170,40 @@ describe('files: contents in search', function () {
     expect(await found(bob.client, 'ooievaar')).to.deep.equal([file.id])
   })
 
+  it('a folder in the trash takes the files inside out of search for everyone, and restoring it brings them back', async () => {
+    const top = await folder(alice.client, { name: 'Archiefmap', access: { read: [`user:${bob.user.id}`] } })
+    const inner = (await alice.client.post('/api/v1/folders', { name: 'Binnenmap', parentId: top.id })).body
+    const file = await upload(alice.client, inner.id, 'diep.docx', docx('kievitsbloem'))
+    await tk.kernel.jobs.drain()
+    expect(await found(bob.client, 'kievitsbloem')).to.deep.equal([file.id])
+    expect((await alice.client.delete(`/api/v1/folders/${top.id}`)).status).to.equal(204)
+    await tk.kernel.jobs.drain()
+    for (const who of [alice.client, bob.client]) {
+      expect(await found(who, 'kievitsbloem')).to.deep.equal([])
+      expect(await found(who, 'binnenmap')).to.deep.equal([])
+    }
+    expect((await alice.client.post(`/api/v1/files/${top.id}/restore`)).status).to.equal(200)
+    await tk.kernel.jobs.drain()
+    expect(await found(bob.client, 'kievitsbloem')).to.deep.equal([file.id])
+    expect(await found(bob.client, 'binnenmap')).to.deep.equal([inner.id])
+  })
+
+  it('files stored before extraction existed get their text from the hourly files.extractBackfill job', async () => {
+    const f = await folder(alice.client, { name: 'Oud' })
+    const file = await upload(alice.client, f.id, 'stormmeeuw.odt', odt('Verslag uit het archief: lepelaarsbroed'))
+    await tk.kernel.jobs.drain()
+    // As if the file predates this feature: no extract, and indexed by its name only.
+    await tk.kernel.db.query('DELETE FROM files_text WHERE entity_id = $1', [file.id])
+    await tk.kernel.db.query(`UPDATE entity SET search_vector = NULL WHERE id = $1`, [file.id])
+    await tk.kernel.db.query(`UPDATE kernel_job_schedule SET next_run_at = now() - interval '1 second' WHERE name = 'search.backfill'`)
+    await tk.kernel.jobs.drain()
+    expect(await found(alice.client, 'stormmeeuw')).to.deep.equal([file.id])
+    expect(await found(alice.client, 'lepelaarsbroed')).to.deep.equal([])
+    await tk.kernel.db.query(`UPDATE kernel_job_schedule SET next_run_at = now() - interval '1 second' WHERE name = 'files.extractBackfill'`)
+    await tk.kernel.jobs.drain()
+    expect(await found(alice.client, 'lepelaarsbroed')).to.deep.equal([file.id])
+  })
+
   it('a damaged or encrypted PDF and a file over the size limit are found by name only; the job does not fail', async () => {
     const f = await folder(alice.client, { name: 'Kapot' })
     const broken = await upload(alice.client, f.id, 'kapotrapport.pdf', Buffer.from('%PDF-1.4\nhier staat geen echte pdf in, alleen woorden zoals stormvloed\n'))
@@ -201,12 +237,42 @@ describe('files: contents in search', function () {
       expect(await off.kernel.db.query('SELECT * FROM files_text')).to.deep.equal([])
       expect(await off.kernel.db.query('SELECT * FROM search_text WHERE body <> $1', [''])).to.deep.equal([])
       // Text kept from before the setting was turned off is removed by the hourly files.forgetText job.
-      await off.kernel.db.query(`INSERT INTO files_text (entity_id, site_id, version, status, text) VALUES ($1, $2, 1, 'done', 'oude tekst')`, [file.id, file.siteId ?? (await off.kernel.db.query('SELECT site_id FROM entity WHERE id = $1', [file.id]))[0].site_id])
+      await off.kernel.db.query(`INSERT INTO files_text (entity_id, site_id, version, status, text) SELECT id, site_id, 1, 'done', 'oude tekst' FROM entity WHERE id = $1`, [file.id])
       await off.kernel.db.query(`UPDATE kernel_job_schedule SET next_run_at = now() - interval '1 second' WHERE name = 'files.forgetText'`)
       await off.kernel.jobs.drain()
       expect(await off.kernel.db.query('SELECT * FROM files_text')).to.deep.equal([])
     } finally {
       await off.close()
     }
+  })
+})
+
+describe('files: text extraction limits', function () {
+  this.timeout(30_000)
+  const limits = { maxInputBytes: 1_000_000, maxChars: 1_000_000, timeoutMs: 20_000 }
+  const from = (b: Buffer) => async () => Readable.from([b])
+
+  it('stops a parse that takes longer than the time limit (the worker is ended) and answers failed', async () => {
+    const file = pdf('traag')
+    const result = await extractText(from(file), 'application/pdf', file.length, { ...limits, timeoutMs: 1 })
+    expect(result).to.include({ status: 'failed' })
+    expect((result as { reason: string }).reason).to.match(/longer than 1 ms/)
+    // The same file within the limit is read.
+    expect(await extractText(from(file), 'application/pdf', file.length, limits)).to.deep.equal({ status: 'done', text: 'traag' })
+  })
+
+  it('keeps at most maxChars characters, and reads no more of a file than its declared size allows', async () => {
+    const text = Buffer.from('woord '.repeat(1000))
+    const kept = await extractText(from(text), 'text/plain', text.length, { ...limits, maxChars: 100 })
+    expect(kept.status).to.equal('done')
+    expect(kept.text.length).to.equal(100)
+    // A stream longer than the input limit (the size said otherwise) is not read to its end.
+    const result = await extractText(from(Buffer.alloc(5000, 0x61)), 'application/pdf', 10, { ...limits, maxInputBytes: 1000 })
+    expect(result.status).to.equal('skipped')
+  })
+
+  it('skips types it has no text for', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47])
+    expect(await extractText(from(png), 'image/png', png.length, limits)).to.include({ status: 'skipped' })
   })
 })

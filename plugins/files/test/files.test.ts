@@ -119,6 +119,22 @@ describe('files', function () {
       expect((await alice.client.get(`/api/v1/folders/${f.id}`)).body.children.nextCursor).to.equal(null)
       expectProblem(await alice.client.get(`/api/v1/folders/${f.id}?limit=101`), 400)
       expectProblem(await alice.client.get(`/api/v1/folders/${f.id}?cursor=not-a-cursor`), 400, 'INVALID_CURSOR')
+      const shaped = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+      for (const bad of [shaped({ f: true, n: 'a', i: f.id }), shaped([2, 'a', f.id]), shaped([1, 'a', 'not-an-id']), shaped([1, 7, f.id])]) {
+        expectProblem(await alice.client.get(`/api/v1/folders/${f.id}?cursor=${bad}`), 400, 'INVALID_CURSOR')
+      }
+    })
+
+    it('pages through children with the longest names (any script) on the cursors it gives out', async () => {
+      const f = await folder(alice.client, { name: 'Lange namen' })
+      const long = ['文'.repeat(255), 'ä'.repeat(254) + 'b', 'Ω'.repeat(255)]
+      for (const n of long) await upload(alice.client, f.id, n, n.slice(0, 3))
+      await folder(alice.client, { name: '書'.repeat(255), parentId: f.id })
+      // Page by page as in one page (the order of these scripts is the database's collation); the folder first.
+      const whole = (await alice.client.get(`/api/v1/folders/${f.id}?limit=100`)).body.children.items
+      expect(names(whole)[0]).to.equal('書'.repeat(255))
+      expect(names(whole).slice(1)).to.have.members(long)
+      expect(names(await allChildren(alice.client, f.id, 1))).to.deep.equal(names(whole))
     })
   })
 

@@ -1,10 +1,9 @@
 // Intranet pages: the dashboard (announcements of now, the menu, the widgets administrators arranged, each
 // rendered by its plugin's view) and the administrators' page to arrange widgets, quick links, announcements and
 // the menu with plain forms (POST with CSRF, redirect after post, errors next to the field).
-import { problems, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { problems, zonedTime, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import type { WidgetType } from './api.js'
 import type { Announcement, IntranetStore, LoadedWidget, MenuItem, Placed } from './store.js'
-import { zonedTime } from './time.js'
 
 const messages = {
   nl: {

@@ -3,7 +3,7 @@
 // administrators; an administrator of one site arranges nothing on the other; widget types follow each
 // site's own plugins.
 import { expect } from 'chai'
-import { createTestKernel, TestClient, type SignedUp, type TestKernel, type TestResponse } from '@plein/testing'
+import { createTestKernel, expectProblem, type SignedUp, type TestClient, type TestKernel } from '@plein/testing'
 import { intranetPlugin } from '@plein/plugin-intranet'
 import { newsPlugin } from '@plein/plugin-news'
 import { subsitesPlugin } from '@plein/plugin-subsites'
@@ -11,13 +11,6 @@ import { subsitesPlugin } from '@plein/plugin-subsites'
 const OTHER = 'intranet-other.example.org'
 const BARE = 'intranet-bare.example.org'
 const hour = 3600_000
-
-function expectProblem(res: TestResponse, status: number, code?: string): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  if (code !== undefined) expect(res.body.code, res.text).to.equal(code)
-  return res.body
-}
 
 describe('intranet: site isolation', () => {
   let tk: TestKernel
@@ -30,12 +23,6 @@ describe('intranet: site isolation', () => {
   const now = Date.now()
   const html = { headers: { accept: 'text/html' } }
 
-  const login = async (host: string, who: SignedUp) => {
-    const client = new TestClient(tk.url, host)
-    const res = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
-    expect(res.status, res.text).to.equal(200)
-    return client
-  }
   /** A site's whole intranet, each text carrying the site's word. */
   const arrange = async (admin: TestClient, word: string) => {
     const layout = await admin.put('/api/v1/intranet/dashboard', {
@@ -68,7 +55,7 @@ describe('intranet: site isolation', () => {
       const res = await rootAdmin.client.post('/api/v1/subsites', { name: host, host, plugins, membership: 'open', admins: [subAdmin.user.email] })
       expect(res.status, res.text).to.equal(201)
     }
-    for (const [name, who] of [['rootAdmin', rootAdmin], ['subAdmin', subAdmin], ['member', member]] as const) on[name] = await login(OTHER, who)
+    for (const [name, who] of [['rootAdmin', rootAdmin], ['subAdmin', subAdmin], ['member', member]] as const) on[name] = await tk.signIn(who, OTHER)
     announced.root = await arrange(rootAdmin.client, 'Rootzq')
     announced.other = await arrange(on.subAdmin!, 'Subzq')
   })
@@ -76,7 +63,7 @@ describe('intranet: site isolation', () => {
 
   it('shows each site only its own dashboard, quick links, menu and current announcements (API and page)', async () => {
     for (const [clients, own, foreign] of [
-      [[on.subAdmin!, on.member!, on.rootAdmin!, new TestClient(tk.url, OTHER)], 'Subzq', 'Rootzq'],
+      [[on.subAdmin!, on.member!, on.rootAdmin!, tk.client(OTHER)], 'Subzq', 'Rootzq'],
       [[rootAdmin.client, member.client, subAdmin.client, tk.client()], 'Rootzq', 'Subzq'],
     ] as const) {
       for (const client of clients) {
@@ -128,7 +115,7 @@ describe('intranet: site isolation', () => {
       expectProblem(await client.delete(`/api/v1/intranet/announcements/${id}`), 403, 'NOT_ADMIN')
       expect((await client.get('/intranet/manage', html)).status).to.equal(403)
     }
-    for (const client of [tk.client(), new TestClient(tk.url, OTHER), on.rootAdmin!, subAdmin.client]) {
+    for (const client of [tk.client(), tk.client(OTHER), on.rootAdmin!, subAdmin.client]) {
       expect((await client.get('/api/v1/intranet/dashboard')).text).to.not.include('Takeover')
       expect((await client.get('/api/v1/intranet/menu')).text).to.not.include('Takeover')
     }
@@ -143,7 +130,7 @@ describe('intranet: site isolation', () => {
   })
 
   it('has no intranet routes on a subsite that does not enable the plugin', async () => {
-    const bare = new TestClient(tk.url, BARE)
+    const bare = tk.client(BARE)
     expectProblem(await bare.get('/api/v1/intranet/dashboard'), 404)
     expectProblem(await bare.get('/api/v1/intranet/announcements/current'), 404)
     expect((await bare.get('/intranet', html)).status).to.equal(404)

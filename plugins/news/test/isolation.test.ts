@@ -2,7 +2,7 @@
 // fetched by id, changed, counted among the categories, present in the Atom feed, the news pages or the intranet
 // widget of the other, not even for the other site's administrators and editors; the editor role is per site.
 import { expect } from 'chai'
-import { createTestKernel, TestClient, type SignedUp, type TestKernel, type TestResponse } from '@plein/testing'
+import { createTestKernel, expectProblem, ids, listAll, type SignedUp, type TestClient, type TestKernel, type TestResponse } from '@plein/testing'
 import { intranetPlugin } from '@plein/plugin-intranet'
 import { newsPlugin } from '@plein/plugin-news'
 import { subsitesPlugin } from '@plein/plugin-subsites'
@@ -10,29 +10,6 @@ import { subsitesPlugin } from '@plein/plugin-subsites'
 const OTHER = 'news-other.example.org'
 const BARE = 'news-bare.example.org'
 const PUBLIC = { read: ['public'] }
-
-function expectProblem(res: TestResponse, status: number, code?: string): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  if (code !== undefined) expect(res.body.code, res.text).to.equal(code)
-  return res.body
-}
-
-/** Every article the client may list, following nextCursor. */
-async function listAll(client: TestClient, url: string): Promise<any[]> {
-  const all: any[] = []
-  let cursor: string | null = null
-  const sep = url.includes('?') ? '&' : '?'
-  for (let page = 0; page < 100; page++) {
-    const res: TestResponse = await client.get(`${url}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    expect(res.status, `${client.host} ${url}: ${res.text}`).to.equal(200)
-    all.push(...res.body.items)
-    cursor = res.body.nextCursor
-    if (cursor === null) return all
-  }
-  throw new Error(`listAll ${url}: the list never ended`)
-}
-const ids = (items: Array<{ id: string }>) => items.map(i => i.id)
 
 describe('news: site isolation', () => {
   let tk: TestKernel
@@ -48,12 +25,6 @@ describe('news: site isolation', () => {
   let otherArticle: any
   let otherDraft: any
 
-  const login = async (host: string, who: SignedUp) => {
-    const client = new TestClient(tk.url, host)
-    const res = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
-    expect(res.status, res.text).to.equal(200)
-    return client
-  }
   const write = async (client: TestClient, body: Record<string, unknown>) => {
     const res = await client.post('/api/v1/news', { body: '<p>Text</p>', ...body })
     expect(res.status, res.text).to.equal(201)
@@ -74,7 +45,7 @@ describe('news: site isolation', () => {
       const res = await rootAdmin.client.post('/api/v1/subsites', { name: host, host, plugins, membership: 'open', admins: [subAdmin.user.email], siteSettings: { access: { allowPublic: true } } })
       expect(res.status, res.text).to.equal(201)
     }
-    for (const [name, who] of [['rootAdmin', rootAdmin], ['rootEditor', rootEditor], ['subAdmin', subAdmin], ['subEditor', subEditor]] as const) on[name] = await login(OTHER, who)
+    for (const [name, who] of [['rootAdmin', rootAdmin], ['rootEditor', rootEditor], ['subAdmin', subAdmin], ['subEditor', subEditor]] as const) on[name] = await tk.signIn(who, OTHER)
     // Each site's administrator names its own editor.
     expect((await rootAdmin.client.put(`/api/v1/news/editors/${rootEditor.user.id}`)).status).to.equal(204)
     expect((await on.subAdmin!.put(`/api/v1/news/editors/${subEditor.user.id}`)).status).to.equal(204)
@@ -105,7 +76,7 @@ describe('news: site isolation', () => {
         expectProblem(await client.get(`/news/${article.id}/edit`, { headers: { accept: 'text/html' } }), 404)
       }
     }
-    expectProblem(await new TestClient(tk.url, OTHER).get(`/api/v1/news/${rootArticle.id}`), 404)
+    expectProblem(await tk.client(OTHER).get(`/api/v1/news/${rootArticle.id}`), 404)
     // Untouched on its own site.
     const own = await rootEditor.client.get(`/api/v1/news/${rootArticle.id}`)
     expect(own.body).to.include({ title: 'Rootnieuws artikel', lead: 'Rootlead' })
@@ -123,7 +94,7 @@ describe('news: site isolation', () => {
   })
 
   it('lists, filters and features only the site’s own articles', async () => {
-    for (const client of [on.subAdmin!, on.subEditor!, on.rootAdmin!, new TestClient(tk.url, OTHER)]) {
+    for (const client of [on.subAdmin!, on.subEditor!, on.rootAdmin!, tk.client(OTHER)]) {
       expect(ids(await listAll(client, '/api/v1/news')), client.host).to.not.include.members([rootArticle.id, rootDraft.id])
       expect(await listAll(client, '/api/v1/news?category=rootcategorie')).to.deep.equal([])
       expect(ids(await listAll(client, '/api/v1/news?featured=true'))).to.not.include(rootArticle.id)
@@ -193,7 +164,7 @@ describe('news: site isolation', () => {
   })
 
   it('has no news routes on a subsite that does not enable the plugin', async () => {
-    const bare = new TestClient(tk.url, BARE)
+    const bare = tk.client(BARE)
     expectProblem(await bare.get('/api/v1/news'), 404)
     expectProblem(await bare.get(`/api/v1/news/${rootArticle.id}`), 404)
     expect((await bare.get('/news/feed.xml')).status).to.equal(404)

@@ -78,6 +78,12 @@ describe('notifications: bounces', function () {
     expect(list.body.nextCursor).to.equal(null)
     expect((await alice.client.get('/api/v1/admin/mail/bounces')).status).to.equal(403)
     expect((await tk.client().get('/api/v1/admin/mail/bounces')).status).to.equal(401)
+    // The person's data export names the bounce.
+    const exported = await gone.client.get('/api/v1/users/me/export')
+    const data = typeof exported.body === 'object' && exported.body.account ? exported.body : JSON.parse(exported.text)
+    expect(data.account.emailBouncedAt).to.be.a('string')
+    expect(data.mailBounces).to.have.length(1)
+    expect(data.mailBounces[0]).to.include({ email: 'gone-550@example.nl', code: 550, command: 'RCPT TO' })
     // The jobs list shows the failure with its reason, too.
     const failed = await admin.client.get('/api/v1/admin/jobs?status=failed')
     expect(failed.body.items.map((j: any) => j.name)).to.include('notifications.mail')

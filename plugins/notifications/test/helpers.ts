@@ -3,6 +3,7 @@
 import { expect } from 'chai'
 import { SMTPServer } from 'smtp-server'
 import type { SignedUp, TestClient, TestResponse } from '@plein/testing'
+export { expectProblem } from '@plein/testing'
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
@@ -212,9 +213,3 @@ export async function aboutItem(client: TestClient, itemId: string): Promise<Arr
 
 export const mention = (who: SignedUp) => `@[${who.user.name}](${who.user.id})`
 
-export function expectProblem(res: TestResponse, status: number): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  expect(res.body).to.include({ status })
-  return res.body
-}

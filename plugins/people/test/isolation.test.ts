@@ -2,7 +2,7 @@
 // site's directory and the other way round, through every endpoint; its administrators are not the root's;
 // a subsite without the plugin has no people routes. Also: changing a subsite's fields at run time re-indexes.
 import { expect } from 'chai'
-import { createTestKernel, TestClient, type SignedUp, type TestKernel } from '@plein/testing'
+import { createTestKernel, type SignedUp, type TestClient, type TestKernel } from '@plein/testing'
 import { peoplePlugin } from '@plein/plugin-people'
 import { subsitesPlugin } from '@plein/plugin-subsites'
 import { csvRows, expectProblem, importCsv, listAll, TEST_FIELDS } from './helpers.js'
@@ -19,13 +19,6 @@ describe('people: site isolation', () => {
   let subsiteId: string
   /** Signed in on the subsite. */
   const on: Record<string, TestClient> = {}
-
-  const login = async (host: string, who: SignedUp) => {
-    const client = new TestClient(tk.url, host)
-    const res = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
-    expect(res.status, res.text).to.equal(200)
-    return client
-  }
 
   before(async function () {
     this.timeout(60_000)
@@ -45,7 +38,7 @@ describe('people: site isolation', () => {
     expect(created.status, created.text).to.equal(201)
     subsiteId = created.body.id
     expect((await rootAdmin.client.post('/api/v1/subsites', { name: 'Bare', host: BARE, plugins: [], membership: 'open' })).status).to.equal(201)
-    for (const [name, who] of [['subAdmin', subAdmin], ['alice', alice], ['bob', bob], ['rootAdmin', rootAdmin]] as const) on[name] = await login(OTHER, who)
+    for (const [name, who] of [['subAdmin', subAdmin], ['alice', alice], ['bob', bob], ['rootAdmin', rootAdmin]] as const) on[name] = await tk.signIn(who, OTHER)
     // Alice is a member of the subsite; Bob and the root's administrator are not.
     expect((await on.subAdmin!.patch(`/api/v1/site/members/${alice.user.id}`, { role: 'member' })).status).to.equal(200)
     expect((await alice.client.put('/api/v1/people/me', { department: 'Root dept', skills: ['Rootskill'] })).status).to.equal(201)
@@ -91,7 +84,7 @@ describe('people: site isolation', () => {
     expectProblem(await on.bob!.get(`/api/v1/people/${subAdmin.user.id}`), 403)
     expectProblem(await on.bob!.get('/api/v1/people/fields'), 403)
     expectProblem(await on.bob!.put('/api/v1/people/me', { department: 'x' }), 403, 'PEOPLE_MEMBERS_ONLY')
-    expectProblem(await new TestClient(tk.url, OTHER).get('/api/v1/people'), 401)
+    expectProblem(await tk.client(OTHER).get('/api/v1/people'), 401)
   })
 
   it('re-indexes search when the site’s fields change at run time', async () => {
@@ -107,7 +100,7 @@ describe('people: site isolation', () => {
   })
 
   it('has no people routes on a subsite that does not enable the plugin', async () => {
-    const bare = new TestClient(tk.url, BARE)
+    const bare = tk.client(BARE)
     expectProblem(await bare.get('/api/v1/people'), 404)
     expectProblem(await bare.get(`/api/v1/people/${alice.user.id}`), 404)
     expect(Object.keys((await bare.get('/api/v1/openapi.json')).body.paths).filter(p => p.startsWith('/people'))).to.deep.equal([])

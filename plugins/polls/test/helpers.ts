@@ -3,19 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect } from 'chai'
 import type { TestClient, TestResponse } from '@plein/testing'
+import { expectProblem } from '@plein/testing'
+export { expectProblem, listAll, ids } from '@plein/testing'
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
-/** An application/problem+json answer with this status (and code); returns its body. */
-export function expectProblem(res: TestResponse, status: number, code?: string): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  expect(res.body).to.include({ status })
-  expect(res.body.title).to.be.a('string').and.not.equal('')
-  expect(res.body.detail).to.be.a('string').and.not.equal('')
-  if (code !== undefined) expect(res.body.code, res.text).to.equal(code)
-  return res.body
-}
 
 /** A 400 naming at least these body pointers (or query/path names). */
 export function expectInvalid(res: TestResponse, locations: string[]): any[] {
@@ -38,22 +29,6 @@ export async function createPoll(client: TestClient, body: Record<string, unknow
   expect(res.status, res.text).to.equal(201)
   return res.body
 }
-
-export async function listAll(client: TestClient, url: string, limit = 100): Promise<any[]> {
-  const all: any[] = []
-  let cursor: string | null = null
-  const sep = url.includes('?') ? '&' : '?'
-  for (let page = 0; page < 1000; page++) {
-    const res: TestResponse = await client.get(`${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    expect(res.status, `${url}: ${res.text}`).to.equal(200)
-    all.push(...res.body.items)
-    cursor = res.body.nextCursor
-    if (cursor === null) return all
-  }
-  throw new Error(`listAll ${url}: the list never ended`)
-}
-
-export const ids = (items: Array<{ id: string }>) => items.map(i => i.id)
 
 export interface Mail {
   to: string

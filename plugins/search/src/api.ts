@@ -32,6 +32,8 @@ export interface SearchHit {
   id: string
   /** Plain text with the matched words between <mark> and </mark>; everything else HTML-escaped. */
   snippet: string
+  /** The item as read in the same query (saves a lookup per hit); an engine that has no entity rows leaves it out. */
+  entity?: EntityRecord
 }
 
 /**

@@ -82,7 +82,7 @@ export const searchPlugin = definePlugin({
             limit,
             cursor,
           })
-          const entities = (await Promise.all(result.hits.map(h => ctx.access.find(c.site, h.id)))).filter((e): e is EntityRecord => e !== undefined)
+          const entities = (await Promise.all(result.hits.map(h => h.entity ?? ctx.access.find(c.site, h.id)))).filter((e): e is EntityRecord => e !== undefined)
           const items = await ctx.content.serialize(entities, c.viewer, c.site)
           const snippets = new Map(result.hits.map(h => [h.id, h.snippet]))
           return { items: items.map(item => ({ ...item, snippet: snippets.get(item.id) ?? '' })), nextCursor: result.nextCursor }

@@ -50,7 +50,7 @@ export function searchPages(ctx: PluginContext, engine: SearchEngine): void {
       let next: string | null = null
       if (q) {
         const result = await engine.query(c.viewer, c.site, { q, kinds: ctx.content.enabledKinds(c.site), limit: 20, cursor: c.input.query.cursor })
-        const entities = (await Promise.all(result.hits.map(h => ctx.access.find(c.site, h.id)))).filter(e => e !== undefined)
+        const entities = (await Promise.all(result.hits.map(h => h.entity ?? ctx.access.find(c.site, h.id)))).filter(e => e !== undefined)
         const snippets = new Map(result.hits.map(h => [h.id, h.snippet]))
         items = (await ctx.content.serialize(entities, c.viewer, c.site)).map(i => ({ ...i, snippet: snippets.get(i.id) ?? '' }))
         next = result.nextCursor

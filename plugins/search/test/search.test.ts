@@ -8,6 +8,7 @@ import { blogPlugin } from '@plein/plugin-blog'
 import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { searchPlugin } from '@plein/plugin-search'
+import { vectorSql } from '../src/postgres-engine.js'
 import { expectProblem, ids, search, searchAll, searchPath, sleep, uniqueWord } from './helpers.js'
 
 describe('search', () => {
@@ -92,6 +93,26 @@ describe('search', () => {
       expect(ids((await search(anonymous, { q: `${w} GEMEENTEH` })).items), 'case does not matter').to.deep.equal([p.id])
       expect((await search(anonymous, { q: `gemeen ${w}` })).items).to.deep.equal([])
       expect(ids((await search(anonymous, { q: w.slice(0, 6) })).items)).to.include(p.id)
+    })
+
+    it('orders title above body, and exact matches above prefix matches, whatever the counts', async () => {
+      const w = uniqueWord()
+      // Oldest first, and the weaker matches say the word more often: the order comes from where and how it matches.
+      const bodyPrefix = await post(alice, { title: 'Vier', body: `<p>${w}huis, ${w}huis en ${w}huis.</p>` })
+      const bodyExact = await post(alice, { title: 'Drie', body: `<p>Over ${w}.</p>` })
+      const titlePrefix = await post(alice, { title: `Over het ${w}huis`, body: '<p>Twee.</p>' })
+      const titleExact = await post(alice, { title: `Over ${w}`, body: '<p>Een.</p>' })
+      expect(ids((await search(anonymous, { q: w })).items)).to.deep.equal([titleExact.id, titlePrefix.id, bodyExact.id, bodyPrefix.id])
+      // A longer prefix: none of them matches it exactly any more, the title still comes first.
+      expect(ids((await search(anonymous, { q: `${w}hu` })).items)).to.deep.equal([titlePrefix.id, bodyPrefix.id])
+    })
+
+    it('matches the last word as a prefix only from three characters on', async () => {
+      const w = uniqueWord()
+      const x = uniqueWord('x')
+      const p = await post(alice, { title: `${w} en ${x}`, body: '<p>Tekst.</p>' })
+      expect((await search(anonymous, { q: `${w} ${x.slice(0, 2)}` })).items, 'two characters: no prefix').to.deep.equal([])
+      expect(ids((await search(anonymous, { q: `${w} ${x.slice(0, 3)}` })).items)).to.deep.equal([p.id])
     })
 
     it('needs every word of the query', async () => {
@@ -212,6 +233,49 @@ describe('search', () => {
       expect(new Set(all).size).to.equal(all.length)
       expect(all.sort()).to.deep.equal([...made].sort())
       expect(pages[0]!.sort()).to.deep.equal([...top].sort())
+    })
+
+    it('ranks only the newest 1,000 readable matches: pages never repeat or skip, unreadable items take no place', async function () {
+      this.timeout(120_000)
+      const w = uniqueWord()
+      const [{ site_id: siteId }] = await tk.kernel.db.query('SELECT site_id FROM entity WHERE id = $1', [(await post(alice, { title: 'Anker', body: '<p>x</p>' })).id])
+      // Written straight into the tables (as plein seed does): 1,010 public posts, one a minute, the oldest with
+      // the word in its title; 30 newer private ones. Each public post has a distinct count of the word.
+      const insert = (n: number, minutesAgo: string, title: string, body: string, access: string) =>
+        tk.kernel.db.query(
+          `WITH e AS (
+             INSERT INTO entity (site_id, kind, title, read_access, created_at, search_vector)
+             SELECT $1, 'blog', ${title}, ${access}, now() - (${minutesAgo}) * interval '1 minute', ${vectorSql(title, body)}
+               FROM generate_series(1, $3::int) AS i
+             RETURNING id, title
+           )
+           INSERT INTO blog_post (entity_id, body, excerpt, status) SELECT id, '<p>' || title || '</p>', title, 'published' FROM e`,
+          [siteId, w, n],
+        )
+      await insert(1010, '2000 - i', `CASE WHEN i = 1 THEN $2 ELSE 'Bericht ' || i END`, `repeat($2 || ' ', 1 + i % 7)`, `'{public}'`)
+      await insert(30, '-i', `'Geheim ' || i`, `$2`, `'{nobody}'`)
+      try {
+        const seen: any[] = []
+        let cursor: string | undefined
+        for (let page = 0; page < 20; page++) {
+          const body = await search(anonymous, { q: w, limit: 100, cursor })
+          seen.push(...body.items)
+          if (!body.nextCursor) break
+          cursor = body.nextCursor
+        }
+        const titles = seen.map(i => i.title)
+        expect(new Set(ids(seen)).size, 'no item twice').to.equal(seen.length)
+        expect(seen.length, 'exactly the newest 1,000 readable matches').to.equal(1000)
+        expect(titles.some(t => t.startsWith('Geheim')), 'never an unreadable item').to.equal(false)
+        const numbers = titles.map(t => Number(t.replace('Bericht ', ''))).sort((a, b) => a - b)
+        expect(numbers[0], 'the oldest ten (with the title match among them) are outside the candidates').to.equal(11)
+        expect(numbers[numbers.length - 1]).to.equal(1010)
+        // Best first: the word's count (1 + i % 7) never rises from one item to the next.
+        const counts = titles.map(t => 1 + (Number(t.replace('Bericht ', '')) % 7))
+        for (let i = 1; i < counts.length; i++) expect(counts[i]!, `item ${i}`).to.be.at.most(counts[i - 1]!)
+      } finally {
+        await tk.kernel.db.query(`DELETE FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [siteId, w])
+      }
     })
 
     it('answers 400 for a cursor it did not give out, and for a limit out of range', async () => {

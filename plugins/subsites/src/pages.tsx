@@ -1,7 +1,7 @@
 // Admin pages for subsites (root-site administrators): list, create, edit, plugins on/off with their settings
 // forms (generated from each plugin's JSON Schema by the kernel), disable, delete with confirmation.
 // Forms work without JavaScript: POST + CSRF, redirect after post, errors next to the field.
-import { createAjv, HttpProblem, kernelAdminMenu, problems, readSchemaForm, THEMES, type AdminNavItem, type PluginContext, type ProblemFieldError, type RequestContext, type View } from '@plein/core'
+import { createAjv, HttpProblem, kernelAdminMenu, problems, readSchemaForm, THEMES, type AdminNavItem, type PluginChoice, type PluginContext, type ProblemFieldError, type RequestContext, type View } from '@plein/core'
 import type { SubsiteInput, SubsiteRecord } from './api.js'
 import type { SubsiteActions } from './actions.js'
 import type { SubsiteDirectory } from './directory.js'
@@ -295,16 +295,8 @@ const SubsiteForm: View<Common & { id?: string; values: FormValues; errors?: Rec
   )
 }
 
-interface PluginChoice {
-  id: string
-  version: string
-  dependencies: string[]
-  schema: Record<string, any>
-  on: boolean
-  settings: unknown
-  error?: string
-  settingsErrors?: Record<string, string>
-}
+/** The texts of a plugin's fieldset (`kernel.pluginSettings`): this page's own. */
+const pluginMessages = { on: 'subsites.plugin.on', needs: 'subsites.plugin.needs', settings: 'subsites.plugin.settings' }
 
 const PluginsForm: View<Common & { record: SubsiteRecord; plugins: PluginChoice[] }> = ({ ui, nav, message, record, plugins }) => (
   <>
@@ -312,49 +304,7 @@ const PluginsForm: View<Common & { record: SubsiteRecord; plugins: PluginChoice[
     {message ? ui.view('kernel.alert', message) : null}
     <form class="plein-form plein-form--wide" method="post" action={`/admin/subsites/${record.id}/plugins`} novalidate>
       <Csrf ui={ui} />
-      {plugins.map(p => {
-        const id = `field-plugin-${p.id}`
-        const hasSettings = p.schema && p.schema.properties && Object.keys(p.schema.properties).length > 0
-        return (
-          <fieldset class="plein-fieldset">
-            <legend class="utrecht-heading-3">
-              {p.id} <span class="plein-meta">{p.version}</span>
-            </legend>
-            <div class={`utrecht-form-field utrecht-form-field--checkbox${p.error ? ' utrecht-form-field--invalid' : ''}`}>
-              <input type="hidden" name={`plugin:${p.id}`} value="false" />
-              <input
-                class="utrecht-checkbox utrecht-checkbox--html-input"
-                type="checkbox"
-                id={id}
-                name={`plugin:${p.id}`}
-                value="true"
-                checked={p.on}
-                aria-invalid={p.error ? 'true' : undefined}
-                aria-describedby={[p.dependencies.length > 0 ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined}
-              />{' '}
-              <label class="utrecht-form-label utrecht-form-label--checkbox" for={id}>
-                {ui.t('subsites.plugin.on', { id: p.id })}
-              </label>
-              {p.dependencies.length > 0 ? (
-                <p class="utrecht-form-field-description" id={`${id}-hint`}>
-                  {ui.t('subsites.plugin.needs', { names: p.dependencies.join(', ') })}
-                </p>
-              ) : null}
-              {p.error ? (
-                <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
-                  {p.error}
-                </p>
-              ) : null}
-            </div>
-            {hasSettings ? (
-              <details open={p.on || Boolean(p.settingsErrors)}>
-                <summary class="utrecht-link">{ui.t('subsites.plugin.settings', { id: p.id })}</summary>
-                {ui.view('kernel.schemaForm', { schema: p.schema, value: p.settings, errors: p.settingsErrors, prefix: `settings:${p.id}` })}
-              </details>
-            ) : null}
-          </fieldset>
-        )
-      })}
+      {plugins.map(p => ui.view('kernel.pluginSettings', { plugin: p, prefix: 'settings:', open: p.on, messages: pluginMessages }))}
       <div>
         <button class="utrecht-button utrecht-button--primary-action" type="submit">
           {ui.t('subsites.save')}

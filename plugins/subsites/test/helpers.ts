@@ -1,50 +1,10 @@
 // Shared by the subsites plugin's tests: problem answers, list walking, and people signed in on several hosts.
 import { expect } from 'chai'
-import { signUp, TestClient, type TestKernel, type TestResponse } from '@plein/testing'
+import { signUp, TestClient, type TestKernel } from '@plein/testing'
+export { expectProblem, expectInvalid, listAll, ids } from '@plein/testing'
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const ROOT_HOST = '127.0.0.1'
-
-/** An application/problem+json answer with this status (and code); returns its body. */
-export function expectProblem(res: TestResponse, status: number, code?: string): any {
-  expect(res.status, res.text).to.equal(status)
-  expect(String(res.headers['content-type'])).to.match(/^application\/problem\+json/)
-  expect(res.body).to.include({ status })
-  expect(res.body.title).to.be.a('string').and.not.equal('')
-  expect(res.body.detail).to.be.a('string').and.not.equal('')
-  if (code !== undefined) expect(res.body.code, res.text).to.equal(code)
-  return res.body
-}
-
-/** A 400 in the ADR form that names at least these `[in, pointer-or-name]` locations; returns the errors. */
-export function expectInvalid(res: TestResponse, locations: Array<[string, string]>): any[] {
-  const body = expectProblem(res, 400)
-  expect(body.errors, res.text).to.be.an('array').that.is.not.empty
-  for (const e of body.errors) {
-    expect(e).to.have.all.keys('in', 'location', 'detail', 'code')
-    expect(e.detail).to.be.a('string').and.not.equal('')
-  }
-  const seen = body.errors.map((e: any) => [e.in, e.location.pointer ?? e.location.name])
-  for (const l of locations) expect(seen, res.text).to.deep.include(l)
-  return body.errors
-}
-
-/** Every item of a list, following nextCursor to the end. */
-export async function listAll(client: TestClient, url: string, limit = 100): Promise<any[]> {
-  const all: any[] = []
-  let cursor: string | null = null
-  const sep = url.includes('?') ? '&' : '?'
-  for (let page = 0; page < 1000; page++) {
-    const res: TestResponse = await client.get(`${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    expect(res.status, `${client.host} ${url}: ${res.text}`).to.equal(200)
-    all.push(...res.body.items)
-    cursor = res.body.nextCursor
-    if (cursor === null) return all
-  }
-  throw new Error(`listAll ${url}: the list never ended`)
-}
-
-export const ids = (items: Array<{ id: string }>) => items.map(i => i.id)
 
 /**
  * An account and its clients, one per host: a session belongs to the site it was made on, so a person

@@ -1,7 +1,7 @@
 // Site isolation: a subsite with the wiki sees nothing of the root site's pages and the other way round,
 // through every wiki endpoint (404, absent from lists), and a subsite without the wiki has no wiki routes.
 import { expect } from 'chai'
-import { createTestKernel, TestClient, type SignedUp, type TestKernel, type TestResponse } from '@plein/testing'
+import { createTestKernel, type SignedUp, type TestClient, type TestKernel, type TestResponse } from '@plein/testing'
 import { subsitesPlugin } from '@plein/plugin-subsites'
 import { wikiPlugin } from '@plein/plugin-wiki'
 import { createPage, expectInvalid, expectProblem, ids, listAll } from './helpers.js'
@@ -19,13 +19,6 @@ describe('wiki: site isolation', () => {
   let rootPage: any
   let otherPage: any
 
-  const login = async (host: string, who: SignedUp) => {
-    const client = new TestClient(tk.url, host)
-    const res = await client.post('/api/v1/auth/login', { email: who.user.email, password: who.password })
-    expect(res.status, res.text).to.equal(200)
-    return client
-  }
-
   before(async function () {
     this.timeout(60_000)
     tk = await createTestKernel({ plugins: [wikiPlugin, subsitesPlugin] })
@@ -38,8 +31,8 @@ describe('wiki: site isolation', () => {
       const res = await admin.client.post('/api/v1/subsites', { name: host, host, plugins, membership: 'open', admins: [admin.user.email] })
       expect(res.status, res.text).to.equal(201)
     }
-    adminOther = await login(OTHER, admin)
-    aliceOther = await login(OTHER, alice)
+    adminOther = await tk.signIn(admin, OTHER)
+    aliceOther = await tk.signIn(alice, OTHER)
     rootPage = await createPage(alice.client, { title: 'Root page', body: '<p>root</p>', access: { read: ['public'] } })
     otherPage = await createPage(aliceOther, { title: 'Other page', body: '<p>other</p>', access: { read: ['public'] } })
   })
@@ -61,7 +54,7 @@ describe('wiki: site isolation', () => {
       for (const res of await Promise.all(everyEndpoint(client, rootPage.id))) expectProblem(res, 404)
     }
     // Anonymous visitors: reads are 404, changes ask to sign in first (401); neither tells the page exists.
-    const anonymous = await Promise.all(everyEndpoint(new TestClient(tk.url, OTHER), rootPage.id))
+    const anonymous = await Promise.all(everyEndpoint(tk.client(OTHER), rootPage.id))
     expect(anonymous.map(r => r.status)).to.deep.equal([404, 401, 404, 404, 404, 401, 401])
     expect((await alice.client.get(`/api/v1/wiki/${rootPage.id}`)).body.title).to.equal('Root page')
   })
@@ -76,7 +69,7 @@ describe('wiki: site isolation', () => {
   it('lists only the site’s own pages', async () => {
     expect(ids(await listAll(admin.client, '/api/v1/wiki'))).to.include(rootPage.id).and.not.include(otherPage.id)
     expect(ids(await listAll(adminOther, '/api/v1/wiki'))).to.deep.equal([otherPage.id])
-    expect(ids(await listAll(new TestClient(tk.url, OTHER), '/api/v1/wiki?topLevel=true'))).to.deep.equal([otherPage.id])
+    expect(ids(await listAll(tk.client(OTHER), '/api/v1/wiki?topLevel=true'))).to.deep.equal([otherPage.id])
   })
 
   it('takes no parent from another site, and shows no title of a linked page there', async () => {
@@ -87,7 +80,7 @@ describe('wiki: site isolation', () => {
   })
 
   it('has no wiki routes on a subsite that does not enable the plugin', async () => {
-    const bare = new TestClient(tk.url, BARE)
+    const bare = tk.client(BARE)
     expectProblem(await bare.get('/api/v1/wiki'), 404)
     expectProblem(await bare.get(`/api/v1/wiki/${rootPage.id}`), 404)
     const doc = (await bare.get('/api/v1/openapi.json')).body

@@ -129,6 +129,8 @@ export async function checkCommand(siteDir: string, io: Io, options: { json: boo
     }
   })
   io.out(`${plan.routes} routes.`)
+  // Nothing here reads the database: say where run-time changes of the root site's settings come from.
+  io.out("Settings: site.json gives the root site's defaults; what its administrators change at run time (Beheer, PATCH /api/v1/site/settings) is stored in the database and goes over them (docs/site-builders.md).")
   if (plan.deprecated.length > 0) {
     io.out('Deprecated hooks still in use (they stop working when their owner removes them):')
     for (const d of plan.deprecated) io.out(`  - ${d.plugin} taps ${d.hook}: use ${d.use} (deprecated since ${d.since}, removed in ${d.removeIn})`)

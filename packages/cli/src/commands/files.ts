@@ -58,6 +58,7 @@ interface VersionMeta {
   blob_key: string
   wrapped_key: Buffer
   key_version: number
+  key_provider: string
   format: number
 }
 
@@ -82,7 +83,7 @@ async function decryptCommand(siteDir: string, fileId: string, version: number |
   try {
     const rows = await kernel.db
       .query<VersionMeta>(
-        `SELECT n.site_id, n.name, v.version, v.size::text AS size, v.sha256, v.blob_key, v.wrapped_key, v.key_version, v.format
+        `SELECT n.site_id, n.name, v.version, v.size::text AS size, v.sha256, v.blob_key, v.wrapped_key, v.key_version, v.key_provider, v.format
            FROM files_node n JOIN files_version v ON v.entity_id = n.entity_id
           WHERE n.entity_id = $1 AND v.version = coalesce($2::int, n.version)`,
         [fileId, version ?? null],
@@ -98,6 +99,10 @@ async function decryptCommand(siteDir: string, fileId: string, version: number |
     meta = rows[0]
     if (!meta) {
       io.err(`plein files decrypt: no file ${fileId}${version ? ` with a version ${version}` : ''} on this installation.`)
+      return 1
+    }
+    if (!siteKeyHex && meta.key_provider !== 'derived') {
+      io.err(`plein files decrypt: the file key is wrapped by the key provider "${meta.key_provider}" (version ${meta.key_version}), not derived from PLEIN_SECRET: pass that site key with --site-key.`)
       return 1
     }
     // The plugin's site key: HKDF-SHA256(PLEIN_SECRET, salt "plein:files", info "site-key:<site id>:v<n>").
@@ -162,7 +167,14 @@ async function rotateCommand(siteDir: string, host: string | undefined, io: Io):
       io.err(`plein files rotate-key: the files plugin is not enabled on ${site.hosts[0] ?? site.id}.`)
       return 1
     }
-    const result = await keys.rotate(site)
+    let result: { version: number; rewrapped: number }
+    try {
+      result = await keys.rotate(site)
+    } catch (error) {
+      // E.g. a key provider that does not rotate here (it says where to rotate instead).
+      io.err(`plein files rotate-key: ${(error as Error).message}`)
+      return 1
+    }
     io.out(`Rotated the file key of ${site.hosts[0] ?? site.id} to version ${result.version}: ${result.rewrapped} file keys re-wrapped, no content re-encrypted.`)
     return 0
   } finally {

@@ -9,6 +9,31 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 export const bin = path.resolve(here, '../../src/bin.ts')
 export const fixture = (name: string) => path.resolve(here, '../fixtures', name)
 
+export interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** A `plein` command (LOG_LEVEL info unless `env` says otherwise); `done` when it exits, with its whole output. */
+export function plein(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  /** Lines of stdout so far (JSON log lines and others). */
+  const lines: string[] = []
+  child.stdout!.on('data', d => {
+    stdout += d
+    lines.push(...String(d).split('\n').filter(Boolean))
+  })
+  child.stderr!.on('data', d => (stderr += d))
+  const done = new Promise<Run>(resolve => child.on('exit', code => resolve({ code, stdout, stderr })))
+  return { child, done, lines, stdout: () => stdout, stderr: () => stderr }
+}
+
 export interface PleinProcess {
   child: ChildProcess
   /** Output lines (JSON log lines and others), stdout and stderr together. */
@@ -34,7 +59,16 @@ export function startPlein(args: string[], env: Record<string, string>): PleinPr
     child,
     lines,
     exited,
-    port: ms => waitFor(() => listeningPort(lines), ms, () => lines.slice(-20).join('\n')),
+    port: ms =>
+      waitFor(
+        () => {
+          const port = listeningPort(lines)
+          if (port === undefined && child.exitCode !== null) throw new Error(`plein exited with ${child.exitCode} before listening:\n${lines.slice(-20).join('\n')}`)
+          return port
+        },
+        ms,
+        () => lines.slice(-20).join('\n'),
+      ),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       return exited
@@ -42,7 +76,8 @@ export function startPlein(args: string[], env: Record<string, string>): PleinPr
   }
 }
 
-function listeningPort(lines: readonly string[]): number | undefined {
+/** The port the first "listening" log line names. */
+export function listeningPort(lines: readonly string[]): number | undefined {
   for (const line of lines) {
     const entry = parseJson(line)
     if (typeof entry?.msg === 'string' && entry.msg.startsWith('listening')) return entry.port as number

@@ -85,7 +85,7 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
       mime: stored.mime,
       open: () => {
         const out = new Readable({ read() {} })
-        const row = { entity_id: fileId, version, size: String(stored.size), stored_size: String(stored.storedSize), sha256: stored.sha256, mime: stored.mime, blob_key: stored.blobKey, wrapped_key: stored.wrappedKey, key_version: stored.keyVersion, format: 1, created_by: null, created_at: new Date() }
+        const row = { entity_id: fileId, version, size: String(stored.size), stored_size: String(stored.storedSize), sha256: stored.sha256, mime: stored.mime, blob_key: stored.blobKey, wrapped_key: stored.wrappedKey, key_version: stored.keyVersion, key_provider: stored.keyProvider, format: 1, created_by: null, created_at: new Date() }
         store.open(c.site, row, undefined).then(
           s => s.on('data', d => out.push(d)).on('end', () => out.push(null)).on('error', e => out.destroy(e)),
           e => out.destroy(e),
@@ -102,9 +102,9 @@ export function fileSaver(ctx: PluginContext, store: FileStore, guard: FilesGuar
 
   const insertVersion = (m: { query: (s: string, p: unknown[]) => Promise<unknown> }, fileId: string, version: number, s: StoredVersion, by: string) =>
     m.query(
-      `INSERT INTO files_version (entity_id, version, size, stored_size, sha256, mime, blob_key, wrapped_key, key_version, format, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)`,
-      [fileId, version, s.size, s.storedSize, s.sha256, s.mime, s.blobKey, s.wrappedKey, s.keyVersion, by],
+      `INSERT INTO files_version (entity_id, version, size, stored_size, sha256, mime, blob_key, wrapped_key, key_version, key_provider, format, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)`,
+      [fileId, version, s.size, s.storedSize, s.sha256, s.mime, s.blobKey, s.wrappedKey, s.keyVersion, s.keyProvider, by],
     )
 
   /** `declared`: the size the client announced (Content-Length of a raw body; NaN when unknown, e.g. one part of a multipart body). */

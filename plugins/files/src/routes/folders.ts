@@ -1,35 +1,22 @@
 // /api/v1/folders: create, read (with paged children), rename, move, share, delete to the trash.
-import { accessSchema, HttpProblem, problems, ENTITY_SQL, type PluginContext, type RequestContext, type RouteContext } from '@plein/core'
+import { accessSchema, decodeKey, encodeKey, problems, ENTITY_SQL, type PluginContext, type RequestContext, type RouteContext } from '@plein/core'
 import type { FilesGuard } from '../guard.js'
 import { checkName, nameClash } from '../names.js'
 import type { FileStore, NodeRow } from '../service.js'
 import { accessOf, isInside, manage, name, nodeSchema, propagateAccess, uuid } from './common.js'
 
-interface ChildCursor {
-  f: boolean
-  n: string
-  i: string
-}
-const encode = (c: ChildCursor) => Buffer.from(JSON.stringify(c)).toString('base64url')
-function decode(v?: string): ChildCursor | undefined {
-  if (!v) return undefined
-  try {
-    const c = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'))
-    if (typeof c.f === 'boolean' && typeof c.n === 'string' && /^[0-9a-f-]{36}$/.test(c.i)) return c
-  } catch {
-    // fall through
-  }
-  throw new HttpProblem({ status: 400, detail: 'The cursor is not valid.', code: 'INVALID_CURSOR', errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }] })
-}
+/** A children cursor: the last row's (is_folder as 1/0, lower-cased name, id). */
+const isChildKey = (v: unknown[]): v is [number, string, string] =>
+  v.length === 3 && (v[0] === 0 || v[0] === 1) && typeof v[1] === 'string' && typeof v[2] === 'string' && /^[0-9a-f-]{36}$/.test(v[2])
 
 /** A folder's children the viewer may read, folders first, by name: one indexed query (the API and the pages). */
 export async function folderChildren(ctx: PluginContext, c: RequestContext, folderId: string, limit: number, raw?: string) {
-  const cursor = decode(raw)
+  const cursor = decodeKey(raw, isChildKey)
   const readable = ctx.access.readableWhere(c.viewer, c.site, 'e', 2)
   const params: unknown[] = [folderId, ...readable.params]
   let after = ''
   if (cursor) {
-    params.push(cursor.f, cursor.n, cursor.i)
+    params.push(cursor[0] === 1, cursor[1], cursor[2])
     const [f, n, i] = [params.length - 2, params.length - 1, params.length]
     // (is_folder DESC, lower(name), id): after the cursor in that order.
     after = `AND (n.is_folder < $${f} OR (n.is_folder = $${f} AND (lower(n.name), n.entity_id) > ($${n}, $${i}::uuid)))`
@@ -45,7 +32,7 @@ export async function folderChildren(ctx: PluginContext, c: RequestContext, fold
   const shown = more ? rows.slice(0, limit) : rows
   const last = shown[shown.length - 1]
   const items = await ctx.content.serialize(shown.map(r => ENTITY_SQL.fromRow(r as any)), c.viewer, c.site)
-  return { items, nextCursor: more && last ? encode({ f: last.is_folder, n: String(last.name).toLowerCase(), i: String(last.id) }) : null }
+  return { items, nextCursor: more && last ? encodeKey([last.is_folder ? 1 : 0, String(last.name).toLowerCase(), String(last.id)]) : null }
 }
 
 export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesGuard): void {
@@ -74,7 +61,7 @@ export function folderRoutes(ctx: PluginContext, store: FileStore, guard: FilesG
       {
         summary: 'A folder with a page of its children (folders first, by name).',
         params: { type: 'object', properties: { id: uuid } },
-        query: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, cursor: { type: 'string', maxLength: 600 } } },
+        query: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, cursor: { type: 'string', maxLength: 1500 } } },
         responses: { 200: { description: 'The folder and its children.', schema: { ...nodeSchema, properties: { ...nodeSchema.properties, children: { type: 'object' } } } } },
       },
       async c => {

@@ -209,9 +209,9 @@ async function dropIn(ctx: PluginContext, store: FileStore, c: RouteContext, vie
           [e.id, c.site.id, folder.id, fileName, stored.size, stored.mime, stored.sha256, manageTokens],
         )
         await m.query(
-          `INSERT INTO files_version (entity_id, version, size, stored_size, sha256, mime, blob_key, wrapped_key, key_version, format, created_by)
-           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, 1, $9)`,
-          [e.id, stored.size, stored.storedSize, stored.sha256, stored.mime, stored.blobKey, stored.wrappedKey, stored.keyVersion, viewer.user!.id],
+          `INSERT INTO files_version (entity_id, version, size, stored_size, sha256, mime, blob_key, wrapped_key, key_version, key_provider, format, created_by)
+           VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)`,
+          [e.id, stored.size, stored.storedSize, stored.sha256, stored.mime, stored.blobKey, stored.wrappedKey, stored.keyVersion, stored.keyProvider, viewer.user!.id],
         )
       },
     )

@@ -1,4 +1,5 @@
-// Form times ("2025-12-05T14:00" from a datetime-local field) in a time zone, and back.
+// Form times ("2025-12-05T14:00" from a datetime-local field) in a time zone, and back: for plugins whose
+// forms ask for a wall-clock time in a named zone (events, the intranet's announcements).
 
 /** The wall-clock parts of an instant in a time zone, as if they were UTC (for offset arithmetic). */
 function wallAsUtc(instant: number, timeZone: string): number {
@@ -10,7 +11,7 @@ function wallAsUtc(instant: number, timeZone: string): number {
   return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second))
 }
 
-/** A form's local time in a time zone as an instant (daylight saving time included); undefined when not a time. */
+/** A form's "2025-12-05T14:00" in a time zone as an instant (daylight saving time included); undefined when not a time. */
 export function zonedTime(local: string, timeZone: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local.trim())
   if (!m) return undefined
@@ -21,7 +22,7 @@ export function zonedTime(local: string, timeZone: string): Date | undefined {
   return new Date(guess)
 }
 
-/** An instant as a form's local time in a time zone. */
+/** An instant as the form's "2025-12-05T14:00" in a time zone. */
 export function localInput(instant: Date, timeZone: string): string {
   return new Date(wallAsUtc(instant.getTime(), timeZone)).toISOString().slice(0, 16)
 }
