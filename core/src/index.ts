@@ -101,7 +101,7 @@ export { zonedTime, localInput } from './util/zoned-time.js'
 export { readFormBody, escapeHtml } from './http/form.js'
 /** For routes that stream their own body (`csrf: false`, e.g. multipart uploads) and take the token from a form field in it. */
 export { checkCsrf } from './identity/authenticate.js'
-export type { MailService, MailMessage, MailBounce } from './services/mail.js'
+export type { MailService, MailTransport, MailQueueOptions, MailMessage, MailBounce } from './services/mail.js'
 export { MailRejectedError } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
 export { RESYNC, isResync } from './services/changes.js'
@@ -109,7 +109,7 @@ export type { Signing, KeyDerivation } from './identity/signing.js'
 export { LocalBlobStore, StorageFullError, type BlobStore } from './services/storage.js'
 export { parseS3Url, S3BlobStore, S3Error, S3_PART_SIZE, type S3Location } from './services/storage-s3.js'
 export { ManualClock, systemClock, type Clock } from './services/clock.js'
-export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord } from './services/jobs.js'
+export type { JobsApi, JobHandler, JobContext, JobOptions, JobRecord, JobSummary, JobDefinitionOptions } from './services/jobs.js'
 
 // Config, logging, kernel
 export { loadSiteConfig, validateSiteConfig, siteSchemaPath, type SiteConfig } from './config/site-config.js'
@@ -121,6 +121,7 @@ export { Kernel, KERNEL_VERSION, type KernelOptions, type BootPlan, type PluginP
 // Views (server-rendered pages)
 export type { View, UI, PageOptions } from './views/registry.js'
 export type { Locale, Messages } from './views/i18n.js'
+export { intlLocale } from './views/i18n.js'
 export type { PluginViews, PluginI18n } from './plugins/context.js'
 export type { FieldProps, NavItem } from './views/layout.js'
 export { readSchemaForm, placeErrors, type SchemaFormProps, type PluginChoice, type PluginSettingsProps } from './views/schema-form.js'

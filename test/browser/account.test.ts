@@ -51,8 +51,9 @@ describe('browser: account and notification pages in headless Chromium (with axe
     return { page: p.page, w: p.watch }
   }
 
-  /** The newest link to `linkPath` in the mail written to `email` (the kernel writes .eml files without SMTP). */
-  function mailedLink(email: string, linkPath: string): string {
+  /** The newest link to `linkPath` in the mail written to `email` (the kernel writes .eml files without SMTP) once the mail jobs ran. */
+  async function mailedLink(email: string, linkPath: string): Promise<string> {
+    await tk.kernel.jobs.drain()
     const folder = path.join(tk.dataDir, 'mail')
     const texts = readdirSync(folder)
       .filter(f => f.endsWith('.eml'))
@@ -70,7 +71,7 @@ describe('browser: account and notification pages in headless Chromium (with axe
   async function bram(): Promise<{ client: TestClient; id: string }> {
     const client = tk.client()
     expect((await client.post('/api/v1/auth/register', { email: BRAM.email, password: BRAM.password, name: BRAM.name })).status).to.equal(201)
-    const token = decodeURIComponent(new URL(mailedLink(BRAM.email, '/auth/verify-email')).searchParams.get('token')!)
+    const token = decodeURIComponent(new URL(await mailedLink(BRAM.email, '/auth/verify-email')).searchParams.get('token')!)
     expect((await client.post('/api/v1/auth/verify-email', { token })).status).to.equal(200)
     const login = await client.post('/api/v1/auth/login', { email: BRAM.email, password: BRAM.password })
     expect(login.status).to.equal(200)
@@ -88,7 +89,7 @@ describe('browser: account and notification pages in headless Chromium (with axe
     await page.getByLabel('Wachtwoord').fill(ANNA.password)
     await follow(page, () => page.getByRole('button', { name: 'Account maken' }).click())
     expect(await page.getByRole('status').textContent()).to.contain('Bevestig je e-mailadres')
-    await page.goto(mailedLink(ANNA.email, '/auth/verify-email'))
+    await page.goto(await mailedLink(ANNA.email, '/auth/verify-email'))
     await audit(page, w, 'verify e-mail (link)')
     await follow(page, () => page.getByRole('button', { name: 'Bevestig mijn e-mailadres' }).click())
     expect(await page.locator('h1').textContent()).to.equal('E-mailadres bevestigd')
@@ -115,7 +116,7 @@ describe('browser: account and notification pages in headless Chromium (with axe
     await audit(page, w, 'forgot password (sent)')
 
     // The reset link: choose a new password (too short first), then sign in with it.
-    await page.goto(mailedLink(ANNA.email, '/auth/reset-password'))
+    await page.goto(await mailedLink(ANNA.email, '/auth/reset-password'))
     await audit(page, w, 'new password')
     await page.getByLabel('Nieuw wachtwoord').fill('kort')
     await follow(page, () => page.getByRole('button', { name: 'Opslaan' }).click())

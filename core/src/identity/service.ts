@@ -53,7 +53,16 @@ export interface IdentityDeps {
   hashing: HashingProfile
   limiter: RateLimiter
   mail: () => MailService
+  /** Stores a kernel job (JobRunner.enqueue). */
+  enqueue: (name: string, payload: unknown, options: { site?: Site; singletonKey?: string }) => Promise<unknown>
   log: Logger
+}
+
+/** The `kernel.accountMail` job: which address asked for which mail, looked up only when the job runs. */
+export interface AccountMailJob {
+  purpose: 'reset-password' | 'verify-email'
+  email: string
+  origin: string
 }
 
 const ONE_DAY = 24 * 3600
@@ -350,20 +359,58 @@ export class IdentityService {
     if (state.hits > limit.max) return // quietly: the answer never tells whether mail went out
     const token = await this.oneTimeToken(account.id, 'verify-email', 2 * ONE_DAY)
     const link = `${origin}/auth/verify-email?token=${encodeURIComponent(token)}`
-    await this.deps.mail().send({
-      to: account.email,
-      subject: `Bevestig je e-mailadres voor ${site.name} / Confirm your e-mail address`,
-      text:
-        `Hallo ${account.name},\n\nBevestig je e-mailadres voor ${site.name} met deze link (48 uur geldig):\n${link}\n\n` +
-        `Hello ${account.name},\n\nConfirm your e-mail address for ${site.name} with this link (valid for 48 hours):\n${link}\n`,
-      link,
-    })
+    await this.deps.mail().queue(
+      {
+        to: account.email,
+        subject: `Bevestig je e-mailadres voor ${site.name} / Confirm your e-mail address`,
+        text:
+          `Hallo ${account.name},\n\nBevestig je e-mailadres voor ${site.name} met deze link (48 uur geldig):\n${link}\n\n` +
+          `Hello ${account.name},\n\nConfirm your e-mail address for ${site.name} with this link (valid for 48 hours):\n${link}\n`,
+        link,
+      },
+      { site },
+    )
+  }
+
+  /**
+   * Both requests that name an address (resend the confirmation, reset the password) only store a job, the same
+   * for every address: neither the answer nor its time tells whether the address has an account. The job looks
+   * it up. One queued job per site, purpose and address, so repeating a request adds nothing.
+   */
+  private async queueAccountMail(site: Site, job: AccountMailJob): Promise<void> {
+    // Hashed: the key stays with the job row after its payload is emptied.
+    await this.deps.enqueue('kernel.accountMail', job, { site, singletonKey: sha256(`${site.id}:${job.purpose}:${job.email.trim().toLowerCase()}`) })
   }
 
   async resendVerification(site: Site, email: string, origin: string): Promise<void> {
-    const row = await this.findAccountByEmail(email)
+    await this.queueAccountMail(site, { purpose: 'verify-email', email, origin })
+  }
+
+  /** The `kernel.accountMail` job: queues the mail when the address has an account that should get it. */
+  async accountMail(site: Site, job: AccountMailJob): Promise<void> {
+    const row = await this.findAccountByEmail(job.email)
+    if (!row) return
     // A bounced address is verified again the same way: following the link clears the bounce.
-    if (row && (row.email_verified_at === null || row.email_bounced_at)) await this.sendVerification(site, toAccount(row), origin)
+    if (job.purpose === 'verify-email') {
+      if (row.email_verified_at === null || row.email_bounced_at) await this.sendVerification(site, toAccount(row), job.origin)
+      return
+    }
+    const limit = kernelSettings(site).rateLimits.mailPerAccount
+    const state = await this.deps.limiter.hit(`mail:${row.id}`, limit)
+    if (state.hits > limit.max) return
+    const token = await this.oneTimeToken(row.id, 'reset-password', 3600)
+    const link = `${job.origin}/auth/reset-password?token=${encodeURIComponent(token)}`
+    await this.deps.mail().queue(
+      {
+        to: row.email,
+        subject: `Nieuw wachtwoord voor ${site.name} / Reset your password`,
+        text:
+          `Hallo ${row.name},\n\nKies een nieuw wachtwoord met deze link (1 uur geldig):\n${link}\nHeb je dit niet gevraagd? Dan hoef je niets te doen.\n\n` +
+          `Hello ${row.name},\n\nChoose a new password with this link (valid for 1 hour):\n${link}\nDid not ask for this? Then do nothing.\n`,
+        link,
+      },
+      { site },
+    )
   }
 
   async verifyEmail(token: string): Promise<Account> {
@@ -379,21 +426,7 @@ export class IdentityService {
   }
 
   async requestPasswordReset(site: Site, email: string, origin: string): Promise<void> {
-    const row = await this.findAccountByEmail(email)
-    if (!row) return
-    const limit = kernelSettings(site).rateLimits.mailPerAccount
-    const state = await this.deps.limiter.hit(`mail:${row.id}`, limit)
-    if (state.hits > limit.max) return
-    const token = await this.oneTimeToken(row.id, 'reset-password', 3600)
-    const link = `${origin}/auth/reset-password?token=${encodeURIComponent(token)}`
-    await this.deps.mail().send({
-      to: row.email,
-      subject: `Nieuw wachtwoord voor ${site.name} / Reset your password`,
-      text:
-        `Hallo ${row.name},\n\nKies een nieuw wachtwoord met deze link (1 uur geldig):\n${link}\nHeb je dit niet gevraagd? Dan hoef je niets te doen.\n\n` +
-        `Hello ${row.name},\n\nChoose a new password with this link (valid for 1 hour):\n${link}\nDid not ask for this? Then do nothing.\n`,
-      link,
-    })
+    await this.queueAccountMail(site, { purpose: 'reset-password', email, origin })
   }
 
   /** Sets the new password and ends every session of the account. */

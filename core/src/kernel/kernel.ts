@@ -31,10 +31,10 @@ import { identityHooks } from '../identity/hooks.js'
 import { AccountLifecycle } from '../identity/lifecycle.js'
 import type { HashingProfile } from '../identity/passwords.js'
 import { identityRoutes, userJson } from '../identity/routes.js'
-import { IdentityService } from '../identity/service.js'
+import { IdentityService, type AccountMailJob } from '../identity/service.js'
 import { randomSecret } from '../identity/secrets.js'
 import { createKeyDerivation, createSigning, type KeyDerivation } from '../identity/signing.js'
-import { createMailService, type MailService } from '../services/mail.js'
+import { createMailTransport, redactAddress, type MailMessage, type MailQueueOptions, type MailService } from '../services/mail.js'
 import { bounceRoutes, MailBounces } from '../services/mail-bounces.js'
 import { RateLimiter } from '../services/rate-limit.js'
 import { KindRegistry } from '../content/kinds.js'
@@ -206,6 +206,7 @@ export class Kernel {
       hashing: options.passwordHashing ?? 'standard',
       limiter: this.limiter,
       mail: () => this.mail,
+      enqueue: (name, payload, options) => this.jobs.enqueue(name, payload, options),
       log: this.log.child({ part: 'identity' }),
     })
     this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
@@ -213,9 +214,18 @@ export class Kernel {
       db,
       this.log.child({ part: 'jobs' }),
       id => this.siteById(id),
-      (owner, site) => (site ? site.isEnabled(owner) : this.installationScope.isEnabled(owner)),
+      // The kernel's own jobs (mail) run for every site, whatever plugins it enables.
+      (owner, site) => owner === KERNEL_ID || (site ? site.isEnabled(owner) : this.installationScope.isEnabled(owner)),
       options.jobPollMs,
     )
+    const kernelJobs = this.jobs.apiFor(KERNEL_ID, () => true)
+    kernelJobs.define<MailMessage>(MAIL_JOB, job => this.mail.send({ ...job.payload, siteId: job.payload.siteId ?? job.site?.id }), {
+      concurrency: 4,
+      timeoutMs: 2 * 60_000,
+      // The body may hold a one-time link: once sent, only whom and what about stays (redacted).
+      scrub: message => ({ to: redactAddress(message.to), subject: message.subject }),
+    })
+    kernelJobs.define<AccountMailJob>(ACCOUNT_MAIL_JOB, job => this.identity.accountMail(job.site ?? this.rootSite, job.payload), { scrub: () => ({}) })
     this.sites = new SiteDirectory(
       () => this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded),
       db,
@@ -242,15 +252,26 @@ export class Kernel {
     })
   }
 
-  /** Outgoing mail: SMTP when configured, else .eml files in the data folder. */
+  /** Outgoing mail: SMTP when configured, else .eml files in the data folder; `queue` sends through the kernel.mail job. */
   get mail(): MailService {
-    this.mailService ??= createMailService({
-      smtpUrl: this.options.smtpUrl,
-      from: this.options.mailFrom ?? `${this.config.name} <noreply@${this.config.hosts.find(h => h.includes('.')) ?? 'localhost'}>`,
-      dataDir: this.dataDir,
-      log: this.log.child({ part: 'mail' }),
-      onBounce: bounce => this.bounces.record(bounce),
-    })
+    if (!this.mailService) {
+      const transport = createMailTransport({
+        smtpUrl: this.options.smtpUrl,
+        from: this.options.mailFrom ?? `${this.config.name} <noreply@${this.config.hosts.find(h => h.includes('.')) ?? 'localhost'}>`,
+        dataDir: this.dataDir,
+        log: this.log.child({ part: 'mail' }),
+        onBounce: bounce => this.bounces.record(bounce),
+      })
+      this.mailService = Object.freeze({
+        destination: transport.destination,
+        send: (message: MailMessage) => transport.send(message),
+        queue: async (message: MailMessage, options: MailQueueOptions = {}) => {
+          const siteId = message.siteId ?? options.site?.id
+          await this.jobs.enqueue(MAIL_JOB, siteId ? { ...message, siteId } : message, { site: options.site, manager: options.manager, maxAttempts: MAIL_ATTEMPTS })
+        },
+        close: () => transport.close?.(),
+      })
+    }
     return this.mailService
   }
 
@@ -1025,6 +1046,13 @@ function redisChannel(databaseUrl: string | undefined, dataDir: string): string 
   const u = new URL(databaseUrl)
   return `plein:changes:${u.hostname}:${u.port || '5432'}${u.pathname}`
 }
+
+/** One job per outgoing message (MailService.queue). */
+const MAIL_JOB = 'kernel.mail'
+/** Tries over about 17 minutes of backoff (2 s … 512 s): a mail server restart or a short outage passes. */
+const MAIL_ATTEMPTS = 10
+/** Password-reset and verification requests: the lookup of the address happens here, never in the request. */
+const ACCOUNT_MAIL_JOB = 'kernel.accountMail'
 
 const CORE_OWNERS = new Set(['kernel', 'access', 'entity', 'identity'])
 

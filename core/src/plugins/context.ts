@@ -108,7 +108,7 @@ export interface PluginContext {
   /** The access model: readable predicate, scoped lists and fetches, grant checks. */
   readonly access: AccessService
   readonly users: PluginUsers
-  /** Outgoing mail. */
+  /** Outgoing mail: `queue` in requests (a durable job per message, retried), `send` only inside a job. */
   readonly mail: MailService
   /** A site by id (root or subsite). */
   siteById(id: string): Promise<Site | undefined>

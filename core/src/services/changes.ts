@@ -98,6 +98,11 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
     try {
       await c.connect()
       await c.query(`LISTEN ${CHANNEL}`)
+      if (closed) {
+        // close() ran while this connection was being made: it never saw it, so end it here.
+        await c.end().catch(() => undefined)
+        return
+      }
       client = c
       delay = 250
       if (lost) {
@@ -106,6 +111,10 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
         local.deliverAll(RESYNC)
       }
     } catch (error) {
+      if (closed) {
+        c.end().catch(() => undefined)
+        return
+      }
       log.warn({ err: error }, 'change notices: cannot listen; retrying')
       lost = true
       c.end().catch(() => undefined)

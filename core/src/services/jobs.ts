@@ -48,12 +48,25 @@ export interface JobRecord {
   finishedAt: Date | null
 }
 
+/** A job as administrators see it (API and /admin/jobs): never its payload, which may hold personal data or one-time links. */
+export type JobSummary = Omit<JobRecord, 'payload'>
+
+export interface JobDefinitionOptions<P = any> {
+  concurrency?: number
+  timeoutMs?: number
+  /**
+   * What is kept of the payload once the job is done, e.g. a mail without its body (which may hold a one-time
+   * link). Unset keeps the payload as it is.
+   */
+  scrub?: (payload: P) => unknown
+}
+
 export interface JobsApi {
   /**
    * Declares what a job name does (in register). Names are `<plugin>.<what>`. A handler that throws is retried
    * with backoff, unless the error has `retry: false` (e.g. a MailRejectedError for a bounce): then it fails at once.
    */
-  define<P>(name: string, handler: JobHandler<P>, options?: { concurrency?: number; timeoutMs?: number }): void
+  define<P>(name: string, handler: JobHandler<P>, options?: JobDefinitionOptions<P>): void
   /** Stores a job; it runs in some process soon (or at runAt). Returns its id, or undefined when a singleton was queued already. */
   enqueue(name: string, payload?: unknown, options?: JobOptions): Promise<string | undefined>
   /** Runs `name` every `everySeconds` (in one process at a time), starting after one interval. */
@@ -65,13 +78,13 @@ interface Definition {
   handler: JobHandler
   concurrency: number
   timeoutMs: number
+  scrub?: (payload: any) => unknown
 }
 
-const toRecord = (r: any): JobRecord => ({
+const toSummary = (r: any): JobSummary => ({
   id: r.id,
   name: r.name,
   siteId: r.site_id,
-  payload: r.payload,
   status: r.status,
   attempts: r.attempts,
   maxAttempts: r.max_attempts,
@@ -80,6 +93,8 @@ const toRecord = (r: any): JobRecord => ({
   createdAt: r.created_at,
   finishedAt: r.finished_at,
 })
+
+const toRecord = (r: any): JobRecord => ({ ...toSummary(r), payload: r.payload })
 
 /** 2, 4, 8, 16 … seconds, at most an hour. */
 export const backoffSeconds = (attempt: number) => Math.min(3600, 2 ** attempt)
@@ -111,11 +126,11 @@ export class JobRunner {
       if (!name.startsWith(`${owner}.`)) throw new TypeError(`Job "${name}": names of plugin "${owner}" start with "${owner}."`)
     }
     return Object.freeze({
-      define: (name: string, handler: JobHandler, options: { concurrency?: number; timeoutMs?: number } = {}) => {
+      define: (name: string, handler: JobHandler, options: JobDefinitionOptions = {}) => {
         check(name)
         if (!registering()) throw new Error(`Plugin "${owner}": define jobs in register().`)
         if (this.definitions.has(name)) throw new TypeError(`Job "${name}" is defined twice`)
-        this.definitions.set(name, { owner, handler, concurrency: options.concurrency ?? 2, timeoutMs: options.timeoutMs ?? 5 * 60_000 })
+        this.definitions.set(name, { owner, handler, concurrency: options.concurrency ?? 2, timeoutMs: options.timeoutMs ?? 5 * 60_000, scrub: options.scrub })
       },
       enqueue: (name: string, payload?: unknown, options?: JobOptions) => this.enqueue(name, payload, options),
       every: (name: string, everySeconds: number) => {
@@ -242,7 +257,11 @@ export class JobRunner {
           timer = setTimeout(() => reject(new Error(`timed out after ${def.timeoutMs} ms`)), def.timeoutMs)
         }),
       ]).finally(() => clearTimeout(timer))
-      await db.query(`UPDATE kernel_job SET status = 'done', finished_at = now(), locked_by = NULL, last_error = NULL WHERE id = $1`, [row.id])
+      const kept = def.scrub ? JSON.stringify(def.scrub(row.payload) ?? {}) : null
+      await db.query(
+        `UPDATE kernel_job SET status = 'done', finished_at = now(), locked_by = NULL, last_error = NULL, payload = coalesce($2::jsonb, payload) WHERE id = $1`,
+        [row.id, kept],
+      )
     } catch (error) {
       const message = String((error as Error)?.message ?? error).slice(0, 2000)
       // An error that says `retry: false` (e.g. MailRejectedError for a bounce) fails the job at once.
@@ -293,7 +312,7 @@ export class JobRunner {
    * Jobs newest first, one page at a time: every job (siteId null, the root's administrators) or one site's,
    * optionally of one status. Each shape of the query has its own index (see KernelSiteOverrides migration).
    */
-  async page(siteId: string | null, options: { status?: JobRecord['status']; limit: number; cursor?: string }): Promise<Page<JobRecord>> {
+  async page(siteId: string | null, options: { status?: JobRecord['status']; limit: number; cursor?: string }): Promise<Page<JobSummary>> {
     const cursor = decodeCursor(options.cursor)
     const params: unknown[] = []
     const clauses: string[] = []
@@ -315,7 +334,7 @@ export class JobRunner {
         ORDER BY j.created_at DESC, j.id DESC LIMIT $${params.length}`,
       params,
     )
-    return toPage(rows, options.limit, toRecord)
+    return toPage(rows, options.limit, toSummary)
   }
 
   async retry(id: string, siteId: string | null): Promise<boolean> {

@@ -3,6 +3,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { Logger } from 'pino'
+import type { EntityManager } from 'typeorm'
+import type { Site } from '../tenancy/site.js'
 
 export interface MailMessage {
   to: string
@@ -45,12 +47,29 @@ export class MailRejectedError extends Error {
   }
 }
 
-export interface MailService {
+/** Sends one message now: the mail server's answer is the caller's to handle. */
+export interface MailTransport {
   send(message: MailMessage): Promise<void>
   /** Where mail goes: an smtp URL without its password, or the folder of .eml files. */
   readonly destination: string
   /** Closes pooled connections to the mail server (the kernel calls it when it stops). */
   close?(): void
+}
+
+export interface MailQueueOptions {
+  /** The site the message is for: its bounce is shown to that site's administrators. */
+  site?: Site
+  /** Store the job inside the caller's transaction: the mail goes out only when that transaction commits. */
+  manager?: EntityManager
+}
+
+export interface MailService extends MailTransport {
+  /**
+   * Stores one `kernel.mail` job for the message and returns: the job sends it in the background, retried with
+   * backoff while the mail server is away or answers 4xx; a 5xx for the recipient is recorded as a bounce and
+   * ends the job. The body is removed from the job once sent. Use this in requests; `send` only in jobs.
+   */
+  queue(message: MailMessage, options?: MailQueueOptions): Promise<void>
 }
 
 export interface MailOptions {
@@ -63,7 +82,7 @@ export interface MailOptions {
   onBounce?: (bounce: MailBounce) => Promise<void>
 }
 
-export function createMailService(options: MailOptions): MailService {
+export function createMailTransport(options: MailOptions): MailTransport {
   if (options.smtpUrl) {
     const url = new URL(options.smtpUrl)
     const transport: Transporter = nodemailer.createTransport({

@@ -10,6 +10,7 @@ import type { AccountLifecycle } from '../identity/lifecycle.js'
 import { origin } from '../identity/routes.js'
 import { MIN_PASSWORD, type IdentityService } from '../identity/service.js'
 import type { Catalogue, Locale, Messages } from './i18n.js'
+import { intlLocale } from './i18n.js'
 import type { PageRenderer } from './pages.js'
 import type { UI, View, ViewRegistry } from './registry.js'
 
@@ -39,7 +40,7 @@ const Submit = ({ label, kind = 'primary-action' }: { label: string; kind?: 'pri
 )
 
 const date = (ui: UI, d: Date | string) => (
-  <time dateTime={new Date(d).toISOString()}>{new Date(d).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { year: 'numeric', month: 'long', day: 'numeric' })}</time>
+  <time dateTime={new Date(d).toISOString()}>{new Date(d).toLocaleDateString(intlLocale(ui.locale), { year: 'numeric', month: 'long', day: 'numeric' })}</time>
 )
 
 // ---- signed out: forgotten password, new password, e-mail verification ----

@@ -11,11 +11,12 @@ import { searchMembers, type MemberRow } from '../identity/members.js'
 import type { IdentityService } from '../identity/service.js'
 import { roleAudit } from '../identity/routes.js'
 import type { AuditEntry, AuditLog } from '../services/audit.js'
-import type { JobRecord, JobRunner } from '../services/jobs.js'
+import type { JobRecord, JobRunner, JobSummary } from '../services/jobs.js'
 import type { InstalledPlugin, SiteDirectory } from '../tenancy/sites.js'
 import { diffPatch, kernelSettingsSchema, type RootSiteSettings, type SiteOverrides } from '../tenancy/root-settings.js'
 import type { ProblemFieldError } from '../http/problem.js'
 import type { Catalogue } from './i18n.js'
+import { intlLocale } from './i18n.js'
 import type { PageRenderer } from './pages.js'
 import type { View, ViewRegistry } from './registry.js'
 import { adminMessages } from './admin-messages.js'
@@ -130,11 +131,7 @@ const Settings: View<{ nav: AdminNavItem[]; hosts: string[]; form?: RootForm; me
         <form class="plein-form plein-form--wide" method="post" action="/admin/settings" novalidate>
           <Csrf ui={ui} />
           {ui.view('kernel.schemaForm', { schema: form.schema, value: form.value, errors: form.errors, prefix: 'site' })}
-          <div>
-            <button class="utrecht-button utrecht-button--primary-action" type="submit">
-              {ui.t('admin.save')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('admin.save') })}
         </form>
         <h2 class="utrecht-heading-2">{ui.t('admin.settings.changedHere')}</h2>
         {form.overridden.length === 0 ? (
@@ -144,11 +141,7 @@ const Settings: View<{ nav: AdminNavItem[]; hosts: string[]; form?: RootForm; me
             <p class="utrecht-paragraph">{ui.t('admin.settings.changed', { names: form.overridden.join(', ') })}</p>
             <form class="plein-form" method="post" action="/admin/settings/reset">
               <Csrf ui={ui} />
-              <div>
-                <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-                  {ui.t('admin.settings.reset')}
-                </button>
-              </div>
+              {ui.view('kernel.submit', { label: ui.t('admin.settings.reset'), secondary: true })}
             </form>
           </>
         )}
@@ -191,20 +184,12 @@ const RootPlugins: View<{ nav: AdminNavItem[]; plugins: RootPlugin[]; changed: b
     <form class="plein-form plein-form--wide" method="post" action="/admin/plugins" novalidate>
       <Csrf ui={ui} />
       {plugins.map(p => ui.view('kernel.pluginSettings', { plugin: p, prefix: 'view:', note: p.changed ? ui.t('admin.plugins.changedHere') : undefined }))}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('admin.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('admin.save') })}
     </form>
     {changed ? (
       <form class="plein-form" method="post" action="/admin/plugins/reset">
         <Csrf ui={ui} />
-        <div>
-          <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-            {ui.t('admin.plugins.reset')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('admin.plugins.reset'), secondary: true })}
       </form>
     ) : null}
   </>
@@ -274,11 +259,7 @@ const Users: View<UsersProps> = ({ ui, nav, items, next, q, status, message, gra
       <form class="plein-form" method="get" action="/admin/users" role="search">
         <input type="hidden" name="status" value={status} />
         {ui.view('kernel.field', { name: 'q', label: ui.t('admin.users.search'), type: 'search', value: q })}
-        <div>
-          <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-            {ui.t('admin.users.searchSubmit')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('admin.users.searchSubmit'), secondary: true })}
       </form>
       <p class="utrecht-paragraph">
         {status === 'member' ? (
@@ -322,13 +303,7 @@ const Users: View<UsersProps> = ({ ui, nav, items, next, q, status, message, gra
           </tbody>
         </table>
       ) : null}
-      {next ? (
-        <p class="utrecht-paragraph">
-          <a class="utrecht-link" href={`${back}&cursor=${encodeURIComponent(next)}`}>
-            {ui.t('admin.more')}
-          </a>
-        </p>
-      ) : null}
+      {ui.view('kernel.more', { path: back, cursor: next, label: ui.t('admin.more') })}
       <h2 class="utrecht-heading-2">{ui.t('admin.users.grant')}</h2>
       <form class="plein-form" method="post" action="/admin/users/grant" novalidate>
         {csrf}
@@ -342,11 +317,7 @@ const Users: View<UsersProps> = ({ ui, nav, items, next, q, status, message, gra
             <option value="member">{ui.t('admin.role.member')}</option>
           </select>
         </div>
-        <div>
-          <button class="utrecht-button utrecht-button--primary-action" type="submit">
-            {ui.t('admin.users.grantSubmit')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('admin.users.grantSubmit') })}
       </form>
     </>
   )
@@ -375,7 +346,7 @@ const Audit: View<{ nav: AdminNavItem[]; items: AuditEntry[]; next: string | nul
             return (
               <tr>
                 <td>
-                  <time dateTime={e.createdAt.toISOString()}>{e.createdAt.toLocaleString(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { timeZone: 'UTC' })} UTC</time>
+                  <time dateTime={e.createdAt.toISOString()}>{e.createdAt.toLocaleString(intlLocale(ui.locale), { timeZone: 'UTC' })} UTC</time>
                 </td>
                 <td>{e.actor?.name ?? ui.t('admin.audit.system')}</td>
                 <td>
@@ -391,13 +362,7 @@ const Audit: View<{ nav: AdminNavItem[]; items: AuditEntry[]; next: string | nul
         </tbody>
       </table>
     ) : null}
-    {next ? (
-      <p class="utrecht-paragraph">
-        <a class="utrecht-link" href={`/admin/audit?cursor=${encodeURIComponent(next)}`}>
-          {ui.t('admin.audit.older')}
-        </a>
-      </p>
-    ) : null}
+    {ui.view('kernel.more', { path: '/admin/audit', cursor: next, label: ui.t('admin.audit.older') })}
   </>
 )
 
@@ -406,7 +371,7 @@ const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'failed', 'done
 
 interface JobsProps {
   nav: AdminNavItem[]
-  items: JobRecord[]
+  items: JobSummary[]
   next: string | null
   status?: JobStatus
   message?: Message
@@ -414,7 +379,7 @@ interface JobsProps {
 
 const Jobs: View<JobsProps> = ({ ui, nav, items, next, status, message }) => {
   const when = (d: Date) => (
-    <time dateTime={new Date(d).toISOString()}>{new Date(d).toLocaleString(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { timeZone: 'UTC' })} UTC</time>
+    <time dateTime={new Date(d).toISOString()}>{new Date(d).toLocaleString(intlLocale(ui.locale), { timeZone: 'UTC' })} UTC</time>
   )
   const back = `/admin/jobs${status ? `?status=${status}` : ''}`
   return (
@@ -435,11 +400,7 @@ const Jobs: View<JobsProps> = ({ ui, nav, items, next, status, message }) => {
             ))}
           </select>
         </div>
-        <div>
-          <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-            {ui.t('admin.jobs.filter')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('admin.jobs.filter'), secondary: true })}
       </form>
       {items.length === 0 ? <p class="utrecht-paragraph">{ui.t('admin.jobs.empty')}</p> : null}
       {items.length > 0 ? (
@@ -484,13 +445,7 @@ const Jobs: View<JobsProps> = ({ ui, nav, items, next, status, message }) => {
           </tbody>
         </table>
       ) : null}
-      {next ? (
-        <p class="utrecht-paragraph">
-          <a class="utrecht-link" href={`${back}${status ? '&' : '?'}cursor=${encodeURIComponent(next)}`}>
-            {ui.t('admin.jobs.older')}
-          </a>
-        </p>
-      ) : null}
+      {ui.view('kernel.more', { path: back, cursor: next, label: ui.t('admin.jobs.older') })}
     </>
   )
 }

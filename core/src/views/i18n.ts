@@ -2,6 +2,9 @@
 export type Locale = 'nl' | 'en'
 export const LOCALES: readonly Locale[] = ['nl', 'en']
 
+/** The language tag for Intl and toLocaleString (dates, numbers) of a page's locale. */
+export const intlLocale = (locale: Locale | string): string => (locale === 'en' ? 'en-GB' : 'nl-NL')
+
 export type Messages = Record<string, string>
 
 export class Catalogue {

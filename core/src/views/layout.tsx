@@ -1,5 +1,5 @@
 // The kernel's own views: the page layout (skip link, header, navigation, main, footer) and shared pieces.
-import type { VNode } from 'preact'
+import type { ComponentChildren, VNode } from 'preact'
 import { kernelSettings } from '../config/kernel-settings.js'
 import type { UI, View, ViewRegistry } from './registry.js'
 import { logoAllowed } from './themes.js'
@@ -149,25 +149,35 @@ export interface FieldProps {
   required?: boolean
 }
 
+/** The `aria-describedby` of a field with id `id`: its hint and its error, when it has them. */
+export const describedBy = (id: string, hint: unknown, error: unknown): string | undefined => [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+
+/** The frame of a form field (NL Design System): label, hint (`<id>-hint`), error (`<id>-error`), then the control. */
+export const FormField = ({ id, label, hint, error, children }: { id: string; label: string; hint?: string; error?: string; children: ComponentChildren }) => (
+  <div class={`utrecht-form-field${error ? ' utrecht-form-field--invalid' : ''}`}>
+    <label class="utrecht-form-label" for={id}>
+      {label}
+    </label>
+    {hint ? (
+      <p class="utrecht-form-field-description" id={`${id}-hint`}>
+        {hint}
+      </p>
+    ) : null}
+    {error ? (
+      <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
+        {error}
+      </p>
+    ) : null}
+    {children}
+  </div>
+)
+
 /** A labelled form field with its error next to it (NL Design System form field). */
 export const Field: View<FieldProps> = ({ name, label, type = 'text', value, error, hint, autocomplete, required }) => {
   const id = `field-${name}`
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+  const described = describedBy(id, hint, error)
   return (
-    <div class={`utrecht-form-field${error ? ' utrecht-form-field--invalid' : ''}`}>
-      <label class="utrecht-form-label" for={id}>
-        {label}
-      </label>
-      {hint ? (
-        <p class="utrecht-form-field-description" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+    <FormField id={id} label={label} hint={hint} error={error}>
       {type === 'textarea' ? (
         <textarea class="utrecht-textarea" id={id} name={name} rows={6} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={described}>
           {value ?? ''}
@@ -185,7 +195,7 @@ export const Field: View<FieldProps> = ({ name, label, type = 'text', value, err
           aria-describedby={described}
         />
       )}
-    </div>
+    </FormField>
   )
 }
 
@@ -195,6 +205,29 @@ export const Alert: View<{ kind?: 'info' | 'ok' | 'warning' | 'error'; text: str
   </div>
 )
 
+/** A form's submit button (NL Design System primary action, or secondary) in a block of its own. */
+export const Submit: View<{ label: string; secondary?: boolean }> = ({ label, secondary }) => (
+  <div>
+    <button class={`utrecht-button utrecht-button--${secondary ? 'secondary' : 'primary'}-action`} type="submit">
+      {label}
+    </button>
+  </div>
+)
+
+/** Above a form: its message, else (when a field has an error) "correct the marked fields"; nothing otherwise. */
+export const FormErrors: View<{ errors?: Record<string, string>; message?: { kind?: 'info' | 'ok' | 'warning' | 'error'; text: string } }> = ({ ui, errors = {}, message }) =>
+  message ? ui.view('kernel.alert', message) : Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null
+
+/** The link to the next page of a list: `path` with `cursor=<cursor>` added; nothing when there is no cursor. */
+export const More: View<{ path: string; cursor?: string | null; label: string }> = ({ path, cursor, label }) =>
+  cursor ? (
+    <p class="utrecht-paragraph">
+      <a class="utrecht-link" href={`${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`}>
+        {label}
+      </a>
+    </p>
+  ) : null
+
 export function registerKernelViews(views: ViewRegistry): void {
   views.define('kernel', 'kernel.layout', Layout)
   views.define('kernel', 'kernel.header', Header)
@@ -203,6 +236,9 @@ export function registerKernelViews(views: ViewRegistry): void {
   views.define('kernel', 'kernel.footer', Footer)
   views.define('kernel', 'kernel.field', Field)
   views.define('kernel', 'kernel.alert', Alert)
+  views.define('kernel', 'kernel.submit', Submit)
+  views.define('kernel', 'kernel.formErrors', FormErrors)
+  views.define('kernel', 'kernel.more', More)
 }
 
 export type { UI }

@@ -8,6 +8,7 @@ import type { IdentityService } from '../identity/service.js'
 import { SESSION_COOKIE } from '../identity/authenticate.js'
 import { kernelSettings } from '../config/kernel-settings.js'
 import type { PageOptions, View, ViewRegistry } from './registry.js'
+import { intlLocale } from './i18n.js'
 
 export interface PageRenderer {
   page(c: RequestContext, options: PageOptions): Promise<void>
@@ -25,7 +26,7 @@ const Home: View<{ items: ItemJson[]; next: string | null }> = ({ ui, items, nex
           </a>
           <p class="plein-meta">
             {item.type}
-            {item.owner ? ` · ${ui.t('item.by', { name: item.owner.name ?? '' })}` : ''} · <time dateTime={new Date(item.createdAt).toISOString()}>{new Date(item.createdAt).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}</time>
+            {item.owner ? ` · ${ui.t('item.by', { name: item.owner.name ?? '' })}` : ''} · <time dateTime={new Date(item.createdAt).toISOString()}>{new Date(item.createdAt).toLocaleDateString(intlLocale(ui.locale))}</time>
           </p>
         </li>
       ))}
@@ -53,11 +54,7 @@ const SignIn: View<FormState & { next?: string }> = ({ ui, values = {}, errors =
       {next ? <input type="hidden" name="next" value={next} /> : null}
       {ui.view('kernel.field', { name: 'email', label: ui.t('auth.email'), type: 'email', value: values.email, error: errors.email, autocomplete: 'username', required: true })}
       {ui.view('kernel.field', { name: 'password', label: ui.t('auth.password'), type: 'password', error: errors.password, autocomplete: 'current-password', required: true })}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('auth.submit.signIn')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('auth.submit.signIn') })}
     </form>
     <p class="utrecht-paragraph">
       <a class="utrecht-link" href="/auth/forgot-password">
@@ -79,11 +76,7 @@ const SignUp: View<FormState> = ({ ui, values = {}, errors = {}, message }) => (
       {ui.view('kernel.field', { name: 'name', label: ui.t('auth.name'), value: values.name, error: errors.name, autocomplete: 'name', required: true })}
       {ui.view('kernel.field', { name: 'email', label: ui.t('auth.email'), type: 'email', value: values.email, error: errors.email, autocomplete: 'email', required: true })}
       {ui.view('kernel.field', { name: 'password', label: ui.t('auth.password'), type: 'password', hint: ui.t('auth.password.hint'), error: errors.password, autocomplete: 'new-password', required: true })}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('auth.submit.signUp')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('auth.submit.signUp') })}
     </form>
     <p class="utrecht-paragraph">
       <a class="utrecht-link" href="/auth/sign-in">

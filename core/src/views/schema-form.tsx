@@ -1,6 +1,7 @@
 // A form generated from a JSON Schema (a plugin's settings): fields named by JSON Pointer, read back into a
 // value for ajv, and ajv's errors placed next to the field their pointer names. Any plugin gets a form for free.
 import type { VNode } from 'preact'
+import { describedBy, FormField } from './layout.js'
 import type { View } from './registry.js'
 
 type Schema = Record<string, any>
@@ -134,7 +135,7 @@ export const SchemaForm: View<SchemaFormProps> = ({ ui, schema, value, errors, p
     const error = byField[pointer]
     const shown = current === undefined ? s.default : current
     const hints = [s.description ? String(s.description) : '', kind === 'list' ? ui.t('form.onePerLine') : '', kind === 'json' ? ui.t('form.json') : ''].filter(Boolean).join(' ')
-    const described = [hints ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+    const described = describedBy(id, hints, error)
     const invalid = error ? 'true' : undefined
     let control: VNode
     if (kind === 'boolean') {
@@ -186,22 +187,9 @@ export const SchemaForm: View<SchemaFormProps> = ({ ui, schema, value, errors, p
       )
     }
     return (
-      <div class={`utrecht-form-field${error ? ' utrecht-form-field--invalid' : ''}`}>
-        <label class="utrecht-form-label" for={id}>
-          {label}
-        </label>
-        {hints ? (
-          <p class="utrecht-form-field-description" id={`${id}-hint`}>
-            {hints}
-          </p>
-        ) : null}
-        {error ? (
-          <p class="utrecht-form-field-error-message plein-field-error" id={`${id}-error`}>
-            {error}
-          </p>
-        ) : null}
+      <FormField id={id} label={label} hint={hints} error={error}>
         {control}
-      </div>
+      </FormField>
     )
   }
 
@@ -251,7 +239,7 @@ const pluginMessages = { on: 'admin.plugins.onLabel', needs: 'admin.plugins.need
 export const PluginSettings: View<PluginSettingsProps> = ({ ui, plugin: p, prefix, open = false, note, messages = pluginMessages }) => {
   const id = `field-plugin-${p.id}`
   const hasSettings = p.schema && p.schema.properties && Object.keys(p.schema.properties).length > 0
-  const described = [p.dependencies.length > 0 ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
+  const described = describedBy(id, p.dependencies.length > 0, p.error)
   return (
     <fieldset class="plein-fieldset">
       <legend class="utrecht-heading-3">

@@ -65,6 +65,7 @@ describe('identity: accounts made by plugins (users.ensure)', () => {
       expect([400, 401], res.text).to.include(res.status)
     }
     expect((await client.post('/api/v1/auth/password-reset', { email: 'new.person@example.org' })).status).to.be.oneOf([202, 204])
+    await tk.kernel.jobs.drain()
     const mailDir = path.join(tk.dataDir, 'mail')
     // Quoted-printable: soft line breaks and "=3D" undone.
     const mails = readdirSync(mailDir).map(f => readFileSync(path.join(mailDir, f), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))

@@ -223,12 +223,17 @@ export function decodeQuotedPrintable(s: string): string {
   return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8')
 }
 
-export async function startMailCatcher(): Promise<MailCatcher> {
+/** `refuse` answers RCPT TO with that SMTP code (e.g. 451 try later, 550 no such mailbox) instead of taking the mail. */
+export async function startMailCatcher(options: { refuse?: (address: string) => number | undefined } = {}): Promise<MailCatcher> {
   const mails: ReceivedMail[] = []
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = options.refuse?.(address.address.toLowerCase())
+      callback(code ? Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code }) : undefined)
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', c => chunks.push(c))

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { expect } from 'chai'
 import { EnvironmentError, readEnvironment } from '@plein/core'
 import { createTestKernel, type TestKernel } from '@plein/testing'
-import { decodeQuotedPrintable, expectProblem, linkIn, sessionCookieValue, sleep, startMailCatcher, withCookie, type MailCatcher } from './helpers.js'
+import { decodeQuotedPrintable, expectProblem, linkIn, sessionCookieValue, startMailCatcher, withCookie, type MailCatcher } from './helpers.js'
 
 const PASSWORD = 'correct horse battery staple'
 const NEW_PASSWORD = 'a brand new password 2024'
@@ -39,6 +39,8 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
     const since = smtp.mails.length
     const res = await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'Mia' })
     expect(res.status, res.text).to.equal(201)
+    // The mail is a job: sent in the background, not inside the request.
+    await tk.kernel.jobs.drain()
     const mail = await smtp.next(email, since)
     return { email, user: res.body.user, mail, ...linkIn(mail.text, '/auth/verify-email') }
   }
@@ -110,6 +112,7 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
       const since = smtp.mails.length
       const res = await tk.client().post('/api/v1/auth/verify-email/resend', { email })
       expect(res.status).to.equal(202)
+      await tk.kernel.jobs.drain()
       const { token } = linkIn((await smtp.next(email, since)).text, '/auth/verify-email')
       expect((await tk.client().post('/api/v1/auth/verify-email', { token })).status).to.equal(200)
       expect((await tk.client().post('/api/v1/auth/verify-email/resend', { email: 'nobody-at-all@example.org' })).status).to.equal(202)
@@ -131,7 +134,7 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
       const since = smtp.mails.length
       const res = await tk.client().post('/api/v1/auth/password-reset', { email: 'no-such-account@example.org' })
       expect(res.status).to.equal(202)
-      await sleep(300)
+      await tk.kernel.jobs.drain()
       expect(smtp.mails.length).to.equal(since)
     })
 
@@ -148,6 +151,7 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
       const { email, client, cookie } = await confirmed()
       const since = smtp.mails.length
       expect((await tk.client().post('/api/v1/auth/password-reset', { email })).status).to.equal(202)
+      await tk.kernel.jobs.drain()
       const mail = await smtp.next(email, since)
       expect(unfold(mail.text)).to.match(/^Subject: .*Reset your password/m)
       const { token, link } = linkIn(mail.text, '/auth/reset-password')
@@ -170,6 +174,7 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
       const { email, token: verifyToken } = await register()
       const since = smtp.mails.length
       await tk.client().post('/api/v1/auth/password-reset', { email })
+      await tk.kernel.jobs.drain()
       const { token } = linkIn((await smtp.next(email, since)).text, '/auth/reset-password')
       expectProblem(await tk.client().post('/api/v1/auth/password-reset/confirm', { token: tamper(token), password: NEW_PASSWORD }), 400, 'TOKEN_INVALID')
       // A token made for one purpose does not serve another.
@@ -185,6 +190,7 @@ describe('identity: e-mail verification and password reset (SMTP)', () => {
       const { email } = await register()
       const since = smtp.mails.length
       await tk.client().post('/api/v1/auth/password-reset', { email })
+      await tk.kernel.jobs.drain()
       const { token } = linkIn((await smtp.next(email, since)).text, '/auth/reset-password')
       expect((await tk.client().post('/api/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).status).to.equal(204)
       expect((await tk.client().post('/api/v1/auth/login', { email, password: NEW_PASSWORD })).status).to.equal(200)
@@ -204,6 +210,7 @@ describe('identity: mail without SMTP', () => {
   it('writes each message as an .eml file under <dataDir>/mail/, with a link that works', async () => {
     const email = 'files@example.org'
     expect((await tk.client().post('/api/v1/auth/register', { email, password: PASSWORD, name: 'Fien' })).status).to.equal(201)
+    await tk.kernel.jobs.drain()
     const folder = path.join(tk.dataDir, 'mail')
     const files = readdirSync(folder)
     expect(files).to.have.length(1)

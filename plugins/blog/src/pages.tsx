@@ -1,5 +1,5 @@
 // Blog pages: the list, a post with its comments, and the form to write one (no JavaScript needed).
-import { HttpProblem, problems, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { HttpProblem, intlLocale, problems, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import { commentsServiceRef } from '@plein/plugin-comments/api'
 import { blogHooks } from './api.js'
 import type { BlogService } from './service.js'
@@ -29,7 +29,7 @@ const List: View<{ items: ItemJson[]; next: string | null }> = ({ ui, items, nex
             </a>
           </h2>
           <p class="plein-meta">
-            {p.owner ? ui.t('blog.by', { name: p.owner.name ?? '' }) : ''} · {new Date(p.createdAt).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}
+            {p.owner ? ui.t('blog.by', { name: p.owner.name ?? '' }) : ''} · {new Date(p.createdAt).toLocaleDateString(intlLocale(ui.locale))}
             {p.status === 'draft' ? ` · ${ui.t('blog.draft')}` : ''}
           </p>
           <p class="utrecht-paragraph">{String(p.excerpt ?? '')}</p>
@@ -47,7 +47,7 @@ const List: View<{ items: ItemJson[]; next: string | null }> = ({ ui, items, nex
 const Post: View<{ post: ItemJson; thread: Record<string, unknown> | null }> = ({ ui, post, thread }) => (
   <article class="utrecht-article">
     <p class="plein-meta">
-      {post.owner ? ui.t('blog.by', { name: post.owner.name ?? '' }) : ''} · {new Date(post.createdAt).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}
+      {post.owner ? ui.t('blog.by', { name: post.owner.name ?? '' }) : ''} · {new Date(post.createdAt).toLocaleDateString(intlLocale(ui.locale))}
     </p>
     {/* Sanitized with the allowlist when it was written. */}
     <div dangerouslySetInnerHTML={{ __html: String(post.body ?? '') }} />
@@ -65,7 +65,7 @@ interface FormProps {
 
 const Form: View<FormProps> = ({ ui, values = {}, errors = {}, container, message }) => (
   <form class="plein-form" method="post" action="/blogs/new" novalidate>
-    {message ? ui.view('kernel.alert', message) : Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+    {ui.view('kernel.formErrors', { errors, message })}
     <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
     {container ? (
       <>
@@ -76,11 +76,7 @@ const Form: View<FormProps> = ({ ui, values = {}, errors = {}, container, messag
     {ui.view('kernel.field', { name: 'title', label: ui.t('blog.title'), value: values.title, error: errors.title, required: true })}
     {ui.view('kernel.field', { name: 'body', label: ui.t('blog.body'), type: 'textarea', value: values.body, error: errors.body, required: true })}
     {ui.view('kernel.field', { name: 'tags', label: ui.t('blog.tags'), value: values.tags })}
-    <div>
-      <button class="utrecht-button utrecht-button--primary-action" type="submit">
-        {ui.t('blog.publish')}
-      </button>
-    </div>
+    {ui.view('kernel.submit', { label: ui.t('blog.publish') })}
   </form>
 )
 

@@ -1,5 +1,5 @@
 // The comments thread as a named view, and the HTML form that posts a comment (works without JavaScript).
-import { escapeHtml, problems, type PluginContext, type View } from '@plein/core'
+import { escapeHtml, intlLocale, problems, type PluginContext, type View } from '@plein/core'
 import { commentsHooks, type Comment } from './api.js'
 import type { CommentsService } from './service.js'
 
@@ -29,7 +29,7 @@ const Thread: View<ThreadProps> = ({ ui, entityId, comments, back }) => (
           ) : (
             <>
               <p class="plein-meta">
-                {c.authorName ?? '—'} · <time dateTime={new Date(c.createdAt).toISOString()}>{new Date(c.createdAt).toLocaleString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}</time>
+                {c.authorName ?? '—'} · <time dateTime={new Date(c.createdAt).toISOString()}>{new Date(c.createdAt).toLocaleString(intlLocale(ui.locale))}</time>
               </p>
               {/* The body was sanitized with the allowlist when it was written. */}
               <div class="utrecht-paragraph" dangerouslySetInnerHTML={{ __html: c.body }} />
@@ -43,11 +43,7 @@ const Thread: View<ThreadProps> = ({ ui, entityId, comments, back }) => (
         <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
         <input type="hidden" name="back" value={back} />
         {ui.view('kernel.field', { name: 'body', label: ui.t('comments.body'), type: 'textarea', required: true })}
-        <div>
-          <button class="utrecht-button utrecht-button--primary-action" type="submit">
-            {ui.t('comments.post')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('comments.post') })}
       </form>
     ) : (
       <p class="utrecht-paragraph">

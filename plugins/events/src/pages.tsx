@@ -1,6 +1,6 @@
 // Event pages: the upcoming list (site or group), an event with RSVP and cancel buttons, the attendee list for
 // organisers, links to the .ics and the calendar feed, and the form to create or change an event.
-import { HttpProblem, localInput, problems, zonedTime, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { HttpProblem, intlLocale, localInput, problems, zonedTime, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import { eventsHooks } from './api.js'
 import { validTimeZone, type EventInput, type EventsStore } from './store.js'
 
@@ -29,7 +29,6 @@ const messages = {
   },
 }
 
-const intlLocale = (locale: string) => (locale === 'en' ? 'en-GB' : 'nl-NL')
 
 /** "vrijdag 5 december 2025 14:00 – 16:00 (Europe/Amsterdam)": start and end in the event's own time zone. */
 export function formatRange(locale: string, start: Date, end: Date, timeZone: string): string {
@@ -218,7 +217,7 @@ interface FormProps {
 
 const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, group, message, editing }) => (
   <form class="plein-form" method="post" action={action} novalidate>
-    {message ? ui.view('kernel.alert', message) : Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+    {ui.view('kernel.formErrors', { errors, message })}
     <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
     {group ? (
       <>
@@ -234,11 +233,7 @@ const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, group, me
     {ui.view('kernel.field', { name: 'onlineUrl', label: ui.t('events.f.onlineUrl'), type: 'url', value: values.onlineUrl, error: errors.onlineUrl, hint: ui.t('events.f.onlineUrl.hint') })}
     {ui.view('kernel.field', { name: 'capacity', label: ui.t('events.f.capacity'), type: 'number', value: values.capacity, error: errors.capacity, hint: ui.t('events.f.capacity.hint') })}
     {ui.view('kernel.field', { name: 'description', label: ui.t('events.f.description'), type: 'textarea', value: values.description, error: errors.description })}
-    <div>
-      <button class="utrecht-button utrecht-button--primary-action" type="submit">
-        {editing ? ui.t('events.save') : ui.t('events.create')}
-      </button>
-    </div>
+    {ui.view('kernel.submit', { label: editing ? ui.t('events.save') : ui.t('events.create') })}
   </form>
 )
 

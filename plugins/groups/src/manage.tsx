@@ -1,7 +1,7 @@
 // Group management pages: members (search, roles, removal), requests, invitations, settings and deleting a group,
 // plus the group page's links and the invited person's accept/decline choice. Forms without JavaScript: POST with
 // _csrf, redirect after post, errors next to the field. The work is done by the GroupService (the API's rules).
-import { HttpProblem, problems, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { HttpProblem, intlLocale, problems, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import { isGroupAdmin, isOwner, type GroupGuard, type LoadedGroup } from './guard.js'
 import type { GroupService } from './service.js'
 import type { GroupsStore } from './store.js'
@@ -56,7 +56,7 @@ interface Person {
   since: Date
 }
 
-const date = (ui: { locale: string }, d: Date) => new Intl.DateTimeFormat(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium' }).format(d)
+const date = (ui: { locale: string }, d: Date) => new Intl.DateTimeFormat(intlLocale(ui.locale), { dateStyle: 'medium' }).format(d)
 
 const Csrf: View = ({ ui }) => <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
 
@@ -125,11 +125,7 @@ const Members: View<{ group: GroupRef; items: Person[]; next: string | null; q: 
       <Back ui={ui} group={group} />
       <form class="plein-form" method="get" action={base} role="search">
         {ui.view('kernel.field', { name: 'q', label: ui.t('groups.members.search'), type: 'search', value: q })}
-        <div>
-          <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-            {ui.t('groups.members.searchSubmit')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('groups.members.searchSubmit'), secondary: true })}
       </form>
       {items.length === 0 ? <p class="utrecht-paragraph">{ui.t('groups.members.none')}</p> : null}
       {items.length > 0 ? (
@@ -171,13 +167,7 @@ const Members: View<{ group: GroupRef; items: Person[]; next: string | null; q: 
           </tbody>
         </table>
       ) : null}
-      {next ? (
-        <p class="utrecht-paragraph">
-          <a class="utrecht-link" href={`${base}?${q ? `q=${encodeURIComponent(q)}&` : ''}cursor=${encodeURIComponent(next)}`}>
-            {ui.t('groups.more')}
-          </a>
-        </p>
-      ) : null}
+      {ui.view('kernel.more', { path: q ? `${base}?q=${encodeURIComponent(q)}` : base, cursor: next, label: ui.t('groups.more') })}
     </>
   )
 }
@@ -211,13 +201,7 @@ const Requests: View<{ group: GroupRef; items: Person[]; next: string | null }> 
         </tbody>
       </table>
     ) : null}
-    {next ? (
-      <p class="utrecht-paragraph">
-        <a class="utrecht-link" href={`/groups/${group.id}/requests?cursor=${encodeURIComponent(next)}`}>
-          {ui.t('groups.more')}
-        </a>
-      </p>
-    ) : null}
+    {ui.view('kernel.more', { path: `/groups/${group.id}/requests`, cursor: next, label: ui.t('groups.more') })}
   </>
 )
 
@@ -237,11 +221,7 @@ const Invitations: View<{
       {errors.email ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
       <Csrf ui={ui} />
       {ui.view('kernel.field', { name: 'email', label: ui.t('groups.invitations.email'), type: 'email', value: values.email, error: errors.email, hint: ui.t('groups.invitations.hint'), autocomplete: 'off', required: true })}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('groups.invitations.send')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('groups.invitations.send') })}
     </form>
     <section aria-labelledby="invitations-heading">
       <h2 class="utrecht-heading-2" id="invitations-heading">
@@ -260,13 +240,7 @@ const Invitations: View<{
           </li>
         ))}
       </ul>
-      {next ? (
-        <p class="utrecht-paragraph">
-          <a class="utrecht-link" href={`/groups/${group.id}/invitations?cursor=${encodeURIComponent(next)}`}>
-            {ui.t('groups.more')}
-          </a>
-        </p>
-      ) : null}
+      {ui.view('kernel.more', { path: `/groups/${group.id}/invitations`, cursor: next, label: ui.t('groups.more') })}
     </section>
   </>
 )
@@ -307,11 +281,7 @@ const Settings: View<{ group: GroupRef; values: SettingsValues; errors?: { name?
           </label>
         </p>
       </fieldset>
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('groups.settings.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('groups.settings.save') })}
     </form>
     <section class="plein-section" aria-labelledby="delete-heading">
       <h2 class="utrecht-heading-2" id="delete-heading">

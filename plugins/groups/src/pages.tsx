@@ -132,7 +132,7 @@ const Group: View<{ group: ItemJson; activity: ItemJson[] | null; members: Array
 
 const Form: View<{ values?: Record<string, string>; errors?: Record<string, string> }> = ({ ui, values = {}, errors = {} }) => (
   <form class="plein-form" method="post" action="/groups/new" novalidate>
-    {Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+    {ui.view('kernel.formErrors', { errors })}
     <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
     {ui.view('kernel.field', { name: 'name', label: ui.t('groups.name'), value: values.name, error: errors.name, required: true })}
     {ui.view('kernel.field', { name: 'description', label: ui.t('groups.description'), type: 'textarea', value: values.description })}
@@ -151,11 +151,7 @@ const Form: View<{ values?: Record<string, string>; errors?: Record<string, stri
         </label>
       </p>
     </fieldset>
-    <div>
-      <button class="utrecht-button utrecht-button--primary-action" type="submit">
-        {ui.t('groups.create')}
-      </button>
-    </div>
+    {ui.view('kernel.submit', { label: ui.t('groups.create') })}
   </form>
 )
 

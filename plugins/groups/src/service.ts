@@ -218,21 +218,28 @@ export class GroupService {
       else await this.hooks.invited.call(c.site, event)
       return { userId, status }
     }
-    await this.ctx.db.query(
-      `INSERT INTO groups_email_invite (group_id, site_id, email, invited_by) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (group_id, email) DO UPDATE SET invited_by = EXCLUDED.invited_by, created_at = now()`,
-      [group.entity.id, c.site.id, email, inviter.id],
-    )
     const origin = c.site.publicUrl?.replace(/\/$/, '') ?? `${c.protocol}://${c.host}`
     const link = `${origin}/auth/register`
-    await this.ctx.mail.send({
-      to: email!,
-      subject: `Uitnodiging voor de groep ${group.entity.title} / Invitation to ${group.entity.title}`,
-      text:
-        `${inviter.name} nodigt je uit voor de groep "${group.entity.title}" op ${c.site.name}. Maak een account aan met dit e-mailadres: ${link}\n\n` +
-        `${inviter.name} invites you to the group "${group.entity.title}" on ${c.site.name}. Create an account with this e-mail address: ${link}\n`,
-      html: `<p>${escapeHtml(inviter.name)} nodigt je uit voor de groep “${escapeHtml(group.entity.title)}” op ${escapeHtml(c.site.name)}.</p><p><a href="${escapeHtml(link)}">Account aanmaken / Create an account</a></p>`,
-      link,
+    // The invitation and its mail job are stored together: the mail goes out in the background, retried while
+    // the mail server is away, and the request never waits for it.
+    await this.ctx.db.transaction(async m => {
+      await m.query(
+        `INSERT INTO groups_email_invite (group_id, site_id, email, invited_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (group_id, email) DO UPDATE SET invited_by = EXCLUDED.invited_by, created_at = now()`,
+        [group.entity.id, c.site.id, email, inviter.id],
+      )
+      await this.ctx.mail.queue(
+        {
+          to: email!,
+          subject: `Uitnodiging voor de groep ${group.entity.title} / Invitation to ${group.entity.title}`,
+          text:
+            `${inviter.name} nodigt je uit voor de groep "${group.entity.title}" op ${c.site.name}. Maak een account aan met dit e-mailadres: ${link}\n\n` +
+            `${inviter.name} invites you to the group "${group.entity.title}" on ${c.site.name}. Create an account with this e-mail address: ${link}\n`,
+          html: `<p>${escapeHtml(inviter.name)} nodigt je uit voor de groep “${escapeHtml(group.entity.title)}” op ${escapeHtml(c.site.name)}.</p><p><a href="${escapeHtml(link)}">Account aanmaken / Create an account</a></p>`,
+          link,
+        },
+        { site: c.site, manager: m },
+      )
     })
     await this.hooks.invited.call(c.site, { groupId: group.entity.id, accountId: '', actorId: inviter.id, site: c.site, email })
     return { email: email!, status: 'invited' }

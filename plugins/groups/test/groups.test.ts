@@ -527,6 +527,7 @@ describe('groups', () => {
       expect(res.status, res.text).to.equal(201)
       expect(res.body).to.deep.equal({ email: address.toLowerCase(), status: 'invited' })
       expect((await olivia.client.post(`/api/v1/groups/${g2.id}/invitations`, { email: address.toLowerCase() })).status).to.equal(201)
+      await tk.kernel.jobs.drain()
       const sent = mails(tk.dataDir).slice(mailsBefore)
       const invitation = sent.find(m => m.toLowerCase().includes(address.toLowerCase()) && m.includes('Werkgroep Archief'))
       expect(invitation, 'an invitation mail to the address').to.be.a('string')

@@ -164,6 +164,7 @@ describe('groups: management pages', () => {
     expect(await submit(olivia.client, `/groups/${g.id}/invitations`, { email: 'nog-geen-account@example.org' })).to.equal(`/groups/${g.id}/invitations?sent=1`)
     const sent = await page(olivia, `/groups/${g.id}/invitations?sent=1`)
     expect(sent.text).to.contain('Uitnodiging verstuurd.').and.contain('Ivy Invited').and.contain('nog-geen-account@example.org')
+    await tk.kernel.jobs.drain()
     expect(mails(tk.dataDir).some(m => m.includes('nog-geen-account@example.org'))).to.equal(true)
     // Ivy sees the group with accept and decline instead of a join button; CSRF is checked; she accepts.
     const invited = await page(ivy, `/groups/${g.id}`)

@@ -1,7 +1,7 @@
 // Intranet pages: the dashboard (announcements of now, the menu, the widgets administrators arranged, each
 // rendered by its plugin's view) and the administrators' page to arrange widgets, quick links, announcements and
 // the menu with plain forms (POST with CSRF, redirect after post, errors next to the field).
-import { problems, zonedTime, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { intlLocale, problems, zonedTime, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import type { WidgetType } from './api.js'
 import type { Announcement, IntranetStore, LoadedWidget, MenuItem, Placed } from './store.js'
 
@@ -38,7 +38,7 @@ const TIME_ZONE = 'Europe/Amsterdam'
 const LEVELS = ['info', 'warning', 'error'] as const
 const URL_PATTERN = /^(https?:\/\/|\/)\S*$/
 
-const dateTime = (locale: string, d: Date) => new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE }).format(new Date(d))
+const dateTime = (locale: string, d: Date) => new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE }).format(new Date(d))
 
 const Menu: View<{ items: MenuItem[] }> = ({ ui, items }) =>
   items.length === 0 ? null : (
@@ -80,7 +80,7 @@ const GenericWidget: View<{ data: { items?: ItemJson[] } }> = ({ ui, data }) => 
           </a>
           {i.createdAt ? (
             <p class="plein-meta">
-              <time dateTime={new Date(String(i.publishedAt ?? i.createdAt)).toISOString()}>{new Date(String(i.publishedAt ?? i.createdAt)).toLocaleDateString(ui.locale === 'en' ? 'en-GB' : 'nl-NL')}</time>
+              <time dateTime={new Date(String(i.publishedAt ?? i.createdAt)).toISOString()}>{new Date(String(i.publishedAt ?? i.createdAt)).toLocaleDateString(intlLocale(ui.locale))}</time>
             </p>
           ) : null}
         </li>
@@ -201,7 +201,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
   return (
     <>
       {saved ? ui.view('kernel.alert', { kind: 'ok', text: ui.t('intranet.saved') }) : null}
-      {Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+      {ui.view('kernel.formErrors', { errors })}
       <section aria-labelledby="widgets-heading">
         <h2 class="utrecht-heading-2" id="widgets-heading">
           {ui.t('intranet.widgets')}
@@ -245,11 +245,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
                 </fieldset>
               )
             })}
-            <div>
-              <button class="utrecht-button utrecht-button--primary-action" type="submit">
-                {ui.t('intranet.widgets.save')}
-              </button>
-            </div>
+            {ui.view('kernel.submit', { label: ui.t('intranet.widgets.save') })}
           </form>
         )}
         <h3 class="utrecht-heading-3">{ui.t('intranet.add')}</h3>
@@ -257,11 +253,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
           {csrf}
           {ui.view('intranet.select', { name: 'type', label: ui.t('intranet.add.type'), options: types.map(t => [t.type, t.title[ui.locale]]) })}
           {ui.view('intranet.select', { name: 'column', label: ui.t('intranet.column'), options: columns })}
-          <div>
-            <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-              {ui.t('intranet.add.submit')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('intranet.add.submit'), secondary: true })}
         </form>
       </section>
       <section aria-labelledby="links-heading">
@@ -271,11 +263,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
         <form class="plein-form plein-form--wide" method="post" action="/intranet/manage/links" novalidate>
           {csrf}
           {ui.view('kernel.field', { name: 'links', label: ui.t('intranet.links.field'), type: 'textarea', value: values.links ?? links, error: errors.links, hint: ui.t('intranet.links.hint') })}
-          <div>
-            <button class="utrecht-button utrecht-button--primary-action" type="submit">
-              {ui.t('intranet.links.save')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('intranet.links.save') })}
         </form>
       </section>
       <section aria-labelledby="announcements-heading">
@@ -306,11 +294,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
           {ui.view('intranet.select', { name: 'level', label: ui.t('intranet.announcement.level'), options: LEVELS.map(l => [l, ui.t(`intranet.level.${l}`)]), value: values.level })}
           {ui.view('kernel.field', { name: 'startsAt', label: ui.t('intranet.announcement.startsAt'), type: 'datetime-local', value: values.startsAt, error: errors.startsAt, hint: ui.t('intranet.announcement.hint'), required: true })}
           {ui.view('kernel.field', { name: 'endsAt', label: ui.t('intranet.announcement.endsAt'), type: 'datetime-local', value: values.endsAt, error: errors.endsAt, required: true })}
-          <div>
-            <button class="utrecht-button utrecht-button--primary-action" type="submit">
-              {ui.t('intranet.announcement.save')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('intranet.announcement.save') })}
         </form>
       </section>
       <section aria-labelledby="menu-heading">
@@ -320,11 +304,7 @@ const Manage: View<ManageProps> = ({ ui, layout, types, announcements, links, me
         <form class="plein-form plein-form--wide" method="post" action="/intranet/manage/menu" novalidate>
           {csrf}
           {ui.view('kernel.field', { name: 'menu', label: ui.t('intranet.menu.field'), type: 'textarea', value: values.menu ?? menu, error: errors.menu, hint: ui.t('intranet.menu.hint') })}
-          <div>
-            <button class="utrecht-button utrecht-button--primary-action" type="submit">
-              {ui.t('intranet.menu.save')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('intranet.menu.save') })}
         </form>
       </section>
     </>

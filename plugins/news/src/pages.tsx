@@ -1,6 +1,6 @@
 // News pages: the list (featured first, categories, paging, the feed), an article with its comments, and the
 // editors' form to write or change one (publication date, featured flag); no JavaScript needed.
-import { escapeHtml, HttpProblem, problems, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { escapeHtml, HttpProblem, intlLocale, problems, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import { commentsServiceRef } from '@plein/plugin-comments/api'
 import type { NewsStore } from './service.js'
 
@@ -70,7 +70,7 @@ export function toLocalInput(date: Date, zone: string): string {
 }
 
 const dateText = (ui: { locale: string }, value: string | Date, zone: string) =>
-  new Date(value).toLocaleString(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' })
+  new Date(value).toLocaleString(intlLocale(ui.locale), { timeZone: zone, dateStyle: 'long', timeStyle: 'short' })
 
 // ---- views ----------------------------------------------------------------------------------------------------
 
@@ -132,11 +132,7 @@ const List: View<ListProps> = ({ ui, featured, items, unpublished, next, categor
           ))}
         </select>
       </div>
-      <div>
-        <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-          {ui.t('news.filterSubmit')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('news.filterSubmit'), secondary: true })}
     </form>
     {category ? <p class="utrecht-paragraph">{ui.t('news.inCategory', { category })}</p> : null}
     {unpublished.length > 0 ? (
@@ -237,7 +233,7 @@ const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, message, 
   )
   return (
     <form class="plein-form" method="post" action={action} novalidate>
-      {message ? ui.view('kernel.alert', message) : Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+      {ui.view('kernel.formErrors', { errors, message })}
       <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
       {ui.view('kernel.field', { name: 'title', label: ui.t('news.field.title'), value: values.title, error: errors.title, required: true })}
       {ui.view('kernel.field', { name: 'lead', label: ui.t('news.field.lead'), type: 'textarea', hint: ui.t('news.field.lead.hint'), value: values.lead, error: errors.lead })}
@@ -257,11 +253,7 @@ const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, message, 
           {ui.t('news.field.featured')}
         </label>
       </p>
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('news.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('news.save') })}
     </form>
   )
 }

@@ -1,5 +1,6 @@
 // Notification pages: the bell in the main menu (unread count), the list with mark-read forms, and the e-mail
 // preferences with what one follows. Forms work without JavaScript: POST with the CSRF token, redirect after post.
+import { intlLocale } from '@plein/core'
 import type { PluginContext, RequestContext, View } from '@plein/core'
 import { sentence, type EmailMode, type FollowJson, type NotificationJson, type Notifications } from './service.js'
 
@@ -78,7 +79,7 @@ const Csrf: View = ({ ui }) => <input type="hidden" name="_csrf" value={ui.csrfT
 
 const when = (locale: string, d: Date | string) => (
   <time dateTime={new Date(d).toISOString()}>
-    {new Date(d).toLocaleString(locale === 'en' ? 'en-GB' : 'nl-NL', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' })} UTC
+    {new Date(d).toLocaleString(intlLocale(locale), { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' })} UTC
   </time>
 )
 
@@ -176,11 +177,7 @@ const Preferences: View<{ email: string; hour: number; follows: FollowJson[]; ne
           </p>
         ))}
       </fieldset>
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('notifications.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('notifications.save') })}
     </form>
     <h2 class="utrecht-heading-2 plein-section">{ui.t('notifications.follows.title')}</h2>
     <p class="utrecht-paragraph">{ui.t('notifications.follows.intro')}</p>

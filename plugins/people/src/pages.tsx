@@ -77,11 +77,7 @@ const Directory: View<DirectoryProps> = ({ ui, q, department, skill, filters, pe
           {ui.view('kernel.field', { name: 'q', label: ui.t('people.q'), type: 'search', value: q })}
           {filters.department ? ui.view('kernel.field', { name: 'department', label: ui.t('people.department'), value: department }) : null}
           {filters.skill ? ui.view('kernel.field', { name: 'skill', label: ui.t('people.skill'), value: skill }) : null}
-          <div>
-            <button class="utrecht-button utrecht-button--primary-action" type="submit">
-              {ui.t('people.search')}
-            </button>
-          </div>
+          {ui.view('kernel.submit', { label: ui.t('people.search') })}
       </form>
       {people.length === 0 ? <p class="utrecht-paragraph">{ui.t('people.none')}</p> : null}
       <ul class="plein-items">
@@ -194,7 +190,7 @@ const Edit: View<EditProps> = ({ ui, fields, values, errors = {}, asAdmin, saved
   ) : (
     <form class="plein-form" method="post" action="/people/me/edit" novalidate>
       {saved ? ui.view('kernel.alert', { kind: 'ok', text: ui.t('people.saved') }) : null}
-      {Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+      {ui.view('kernel.formErrors', { errors })}
       <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
       {fields.map(([name, def]) =>
         def.editableBy === 'admins' && !asAdmin ? (
@@ -217,11 +213,7 @@ const Edit: View<EditProps> = ({ ui, fields, values, errors = {}, asAdmin, saved
           })
         ),
       )}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('people.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('people.save') })}
     </form>
   )
 
@@ -272,11 +264,7 @@ const Import: View<ImportProps> = ({ ui, fieldNames, csv, error, report, done })
     <form class="plein-form" method="post" action="/people/import" novalidate>
       <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
       {ui.view('kernel.field', { name: 'csv', label: ui.t('people.import.csv'), type: 'textarea', value: csv, error, hint: ui.t('people.import.hint', { fields: fieldNames.join(', ') }), required: true })}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('people.import.submit')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('people.import.submit') })}
     </form>
     <p>
       <a class="utrecht-link" href="/api/v1/people/export" download>
@@ -300,11 +288,7 @@ const SearchWidget: View<{ data: { available?: boolean; filters?: string[]; newe
         {ui.view('kernel.field', { name: 'q', label: ui.t('people.q'), type: 'search' })}
         {(data.filters ?? []).includes('department') ? ui.view('kernel.field', { name: 'department', label: ui.t('people.department') }) : null}
         {(data.filters ?? []).includes('skill') ? ui.view('kernel.field', { name: 'skill', label: ui.t('people.skill') }) : null}
-        <div>
-          <button class="utrecht-button utrecht-button--primary-action" type="submit">
-            {ui.t('people.search')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('people.search') })}
       </form>
       {(data.newest ?? []).length > 0 ? (
         <>

@@ -177,6 +177,7 @@ describe('people: CSV import and export', () => {
     it('lets an imported colleague choose a password through the reset mail', async () => {
       const client = tk.client()
       expect((await client.post('/api/v1/auth/password-reset', { email: 'anna.nieuw@example.org' })).status).to.equal(202)
+      await tk.kernel.jobs.drain() // the reset mail is a job
       const dir = path.join(tk.dataDir, 'mail')
       const mails = readdirSync(dir).map(f => readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))
       const mail = mails.find(m => m.includes('anna.nieuw@example.org') && m.includes('/auth/reset-password?token='))!

@@ -379,27 +379,33 @@ export class Polls {
       // Nothing to confirm; the owner of the address learns why no link came (nobody else does).
       // A pending row without a link: it only keeps this address from being mailed again for a while.
       await this.store.addPending({ pollId: poll.entityId, siteId: site.id, email, optionIds: [], answer: null, createdAt: now, expiresAt: new Date(now.getTime() + MAIL_INTERVAL_MS) })
-      await this.ctx.mail.send({
-        to: email,
-        subject: `Je stem telt al: ${entity.title}`,
-        text: `Met dit e-mailadres is al gestemd op "${entity.title}" (${site.name}). Elk adres telt één keer; er is niets veranderd.\n\nThis address has voted on this poll already; every address counts once. Nothing changed.\n`,
-      })
+      await this.ctx.mail.queue(
+        {
+          to: email,
+          subject: `Je stem telt al: ${entity.title}`,
+          text: `Met dit e-mailadres is al gestemd op "${entity.title}" (${site.name}). Elk adres telt één keer; er is niets veranderd.\n\nThis address has voted on this poll already; every address counts once. Nothing changed.\n`,
+        },
+        { site },
+      )
       return
     }
     const expiresAt = new Date(now.getTime() + settings.confirmationHours * 3600_000)
     const pendingId = await this.store.addPending({ pollId: poll.entityId, siteId: site.id, email, optionIds: ballot.optionIds, answer: ballot.answer, createdAt: now, expiresAt })
     const token = this.ctx.signing.sign('vote', { v: pendingId, p: poll.entityId, e: email }, settings.confirmationHours * 3600)
     const link = `${origin}/polls/${poll.entityId}/confirm?token=${encodeURIComponent(token)}`
-    await this.ctx.mail.send({
-      to: email,
-      subject: `Bevestig je stem: ${entity.title}`,
-      text:
-        `Je hebt gestemd op "${entity.title}" (${site.name}). Je stem telt zodra je hem bevestigt via deze link ` +
-        `(${settings.confirmationHours} uur geldig):\n\n${link}\n\nHeb je niet gestemd? Dan hoef je niets te doen.\n\n` +
-        `You voted on "${entity.title}". Your vote counts once you confirm it with the link above (valid for ${settings.confirmationHours} hours). ` +
-        `If you did not vote, ignore this mail.\n`,
-      link,
-    })
+    await this.ctx.mail.queue(
+      {
+        to: email,
+        subject: `Bevestig je stem: ${entity.title}`,
+        text:
+          `Je hebt gestemd op "${entity.title}" (${site.name}). Je stem telt zodra je hem bevestigt via deze link ` +
+          `(${settings.confirmationHours} uur geldig):\n\n${link}\n\nHeb je niet gestemd? Dan hoef je niets te doen.\n\n` +
+          `You voted on "${entity.title}". Your vote counts once you confirm it with the link above (valid for ${settings.confirmationHours} hours). ` +
+          `If you did not vote, ignore this mail.\n`,
+        link,
+      },
+      { site },
+    )
   }
 
   /**

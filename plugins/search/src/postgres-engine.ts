@@ -1,5 +1,7 @@
 // PostgreSQL full-text search: Dutch and English stemming plus an unstemmed copy for prefix matching,
-// title weighted above body, access filtered in the same query, cursor paging over (rank, id).
+// title weighted above body, access filtered in the same query, cursor paging over (rank, id). Only the newest
+// CANDIDATES readable matches are ranked, so a query's cost is bounded by that, not by how many items match
+// (docs/search-and-notifications.md, "At scale").
 import { ENTITY_SQL, escapeHtml, HttpProblem, type EntityRecord, type EntityRow, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { SearchDocument, SearchEngine, SearchHit, SearchQuery } from './api.js'
 
@@ -45,7 +47,11 @@ function decode(value: string | undefined): Cursor | undefined {
 }
 
 export class PostgresSearchEngine implements SearchEngine {
-  constructor(private readonly ctx: PluginContext) {}
+  /** candidates: how many of the newest readable matches are ranked (default CANDIDATES). */
+  constructor(
+    private readonly ctx: PluginContext,
+    private readonly options: { candidates?: number } = {},
+  ) {}
 
   async index(entity: EntityRecord, document: SearchDocument): Promise<void> {
     if (document.exclude) {
@@ -99,7 +105,9 @@ export class PostgresSearchEngine implements SearchEngine {
     // only as a prefix), plus ts_rank_cd normalised to [0, 1) (title weighted above body by the vector's weights).
     const score = `(CASE WHEN c.v @@ (${all(true, 'A')}) THEN 2 ELSE 0 END + CASE WHEN c.v @@ (${all(false, '')}) THEN 1 ELSE 0 END)::float8
                    + ts_rank_cd(c.v, (${match}), 32)::float8`
-    const clauses = [where.sql, `e.search_vector @@ (${match})`, `e.kind = ANY(${add(query.kinds)}::text[])`]
+    // `IS TRUE` keeps the kind filter (all enabled kinds, nearly every row) from being ANDed into the GIN
+    // match as a bitmap of the whole site: measured, that bitmap cost more than the rare word's matches.
+    const clauses = [where.sql, `e.search_vector @@ (${match})`, `(e.kind = ANY(${add(query.kinds)}::text[])) IS TRUE`]
     if (query.containerId) clauses.push(`e.container_id = ${add(query.containerId)}`)
     if (query.from) clauses.push(`e.created_at >= ${add(query.from)}`)
     if (query.to) clauses.push(`e.created_at < ${add(query.to)}`)
@@ -108,11 +116,13 @@ export class PostgresSearchEngine implements SearchEngine {
     // Only the newest CANDIDATES readable matches are ranked (the subquery's LIMIT): the cost is bounded by
     // that, not by how many items match. The tsquery is written out (not taken from a CTE) so that the
     // planner can estimate how many rows match and choose between the GIN index and the newest-first index.
-    // ts_headline runs only for the page.
+    // The vector is detoasted once per candidate (`|| ''`), not once per use in the score; ts_headline runs
+    // only for the page, and the page's entity rows come back with it (no lookup per hit).
     const sql = `WITH ranked AS MATERIALIZED (
          SELECT c.id, ${score} AS rank
-           FROM (SELECT e.id, e.search_vector AS v FROM entity e WHERE ${clauses.join(' AND ')}
-                  ORDER BY e.created_at DESC, e.id DESC LIMIT ${CANDIDATES}) c
+           FROM (SELECT e.id, e.search_vector AS v0 FROM entity e WHERE ${clauses.join(' AND ')}
+                  ORDER BY e.created_at DESC, e.id DESC LIMIT ${Math.max(1, Math.floor(this.options.candidates ?? CANDIDATES))}) m
+                CROSS JOIN LATERAL (SELECT m.id, m.v0 || ''::tsvector AS v OFFSET 0) c
        ),
        page AS (SELECT r.id, r.rank FROM ranked r ${after} ORDER BY r.rank DESC, r.id DESC LIMIT ${limit})
        SELECT ${ENTITY_SQL.columns('e')}, p.rank,

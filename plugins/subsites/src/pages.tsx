@@ -208,13 +208,7 @@ const List: View<Common & { items: SubsiteRecord[]; next: string | null }> = ({ 
         </tbody>
       </table>
     ) : null}
-    {next ? (
-      <p class="utrecht-paragraph">
-        <a class="utrecht-link" href={`/admin/subsites?cursor=${encodeURIComponent(next)}`}>
-          {ui.t('subsites.more')}
-        </a>
-      </p>
-    ) : null}
+    {ui.view('kernel.more', { path: '/admin/subsites', cursor: next, label: ui.t('subsites.more') })}
   </>
 )
 
@@ -280,11 +274,7 @@ const SubsiteForm: View<Common & { id?: string; values: FormValues; errors?: Rec
             </label>
           </div>
         ) : null}
-        <div>
-          <button class="utrecht-button utrecht-button--primary-action" type="submit">
-            {id ? ui.t('subsites.save') : ui.t('subsites.create')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: id ? ui.t('subsites.save') : ui.t('subsites.create') })}
       </form>
       <p class="utrecht-paragraph">
         <a class="utrecht-link" href="/admin/subsites">
@@ -305,11 +295,7 @@ const PluginsForm: View<Common & { record: SubsiteRecord; plugins: PluginChoice[
     <form class="plein-form plein-form--wide" method="post" action={`/admin/subsites/${record.id}/plugins`} novalidate>
       <Csrf ui={ui} />
       {plugins.map(p => ui.view('kernel.pluginSettings', { plugin: p, prefix: 'settings:', open: p.on, messages: pluginMessages }))}
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('subsites.save')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('subsites.save') })}
     </form>
     <p class="utrecht-paragraph">
       <a class="utrecht-link" href="/admin/subsites">
@@ -325,11 +311,7 @@ const Delete: View<Common & { record: SubsiteRecord }> = ({ ui, nav, record }) =
     {ui.view('kernel.alert', { kind: 'warning', text: ui.t('subsites.delete.confirm', { name: record.name, host: record.host }) })}
     <form class="plein-form" method="post" action={`/admin/subsites/${record.id}/delete`}>
       <Csrf ui={ui} />
-      <div>
-        <button class="utrecht-button utrecht-button--primary-action" type="submit">
-          {ui.t('subsites.delete.submit')}
-        </button>
-      </div>
+      {ui.view('kernel.submit', { label: ui.t('subsites.delete.submit') })}
     </form>
     <p class="utrecht-paragraph">
       <a class="utrecht-link" href="/admin/subsites">

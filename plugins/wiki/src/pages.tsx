@@ -1,6 +1,6 @@
 // Wiki pages: the tree of a site or group, a page (body, place in the tree, links, comments), the form to write
 // or change one, its revisions, a readable diff and restore; forms work without JavaScript.
-import { escapeHtml, HttpProblem, problems, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
+import { escapeHtml, HttpProblem, intlLocale, problems, type EntityRecord, type ItemJson, type PluginContext, type RouteContext, type View } from '@plein/core'
 import { commentsServiceRef } from '@plein/plugin-comments/api'
 import type { DiffHunk } from './diff.js'
 import type { RevisionRow, TreeNode, WikiService } from './service.js'
@@ -37,7 +37,7 @@ type PageJson = ItemJson & { body: string; revision: number; parentId: string | 
 type Brief = { id: string; title: string; url: string }
 type Revision = Omit<RevisionRow, 'authorId'> & { author: string | null }
 
-const when = (ui: { locale: string }, value: Date | string) => new Date(value).toLocaleString(ui.locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' })
+const when = (ui: { locale: string }, value: Date | string) => new Date(value).toLocaleString(intlLocale(ui.locale), { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' })
 
 // ---- views ----------------------------------------------------------------------------------------------------
 
@@ -99,6 +99,25 @@ interface PageProps {
   thread: Record<string, unknown> | null
 }
 
+/** A titled list of links to pages (the subpages, the pages that link here); nothing when empty. */
+const PageLinks: View<{ id: string; heading: string; pages: Brief[] }> = ({ id, heading, pages }) =>
+  pages.length > 0 ? (
+    <section aria-labelledby={id}>
+      <h2 class="utrecht-heading-2" id={id}>
+        {heading}
+      </h2>
+      <ul>
+        {pages.map(c => (
+          <li>
+            <a class="utrecht-link" href={c.url}>
+              {c.title}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  ) : null
+
 const Page: View<PageProps> = ({ ui, page, ancestors, children, backlinks, group, editor, writable, thread }) => (
   <article class="utrecht-article">
     {ancestors.length > 0 || group ? (
@@ -140,38 +159,8 @@ const Page: View<PageProps> = ({ ui, page, ancestors, children, backlinks, group
     </p>
     {/* Sanitized with the allowlist when it was written; links to other pages are /wiki/<id>. */}
     <div dangerouslySetInnerHTML={{ __html: page.body }} />
-    {children.length > 0 ? (
-      <section aria-labelledby="wiki-children">
-        <h2 class="utrecht-heading-2" id="wiki-children">
-          {ui.t('wiki.children')}
-        </h2>
-        <ul>
-          {children.map(c => (
-            <li>
-              <a class="utrecht-link" href={c.url}>
-                {c.title}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </section>
-    ) : null}
-    {backlinks.length > 0 ? (
-      <section aria-labelledby="wiki-backlinks">
-        <h2 class="utrecht-heading-2" id="wiki-backlinks">
-          {ui.t('wiki.backlinks')}
-        </h2>
-        <ul>
-          {backlinks.map(c => (
-            <li>
-              <a class="utrecht-link" href={c.url}>
-                {c.title}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </section>
-    ) : null}
+    <PageLinks ui={ui} id="wiki-children" heading={ui.t('wiki.children')} pages={children} />
+    <PageLinks ui={ui} id="wiki-backlinks" heading={ui.t('wiki.backlinks')} pages={backlinks} />
     {thread ? ui.view('comments.thread', thread) : null}
   </article>
 )
@@ -189,7 +178,7 @@ interface FormProps {
 
 const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, message, hidden = {}, context, back }) => (
   <form class="plein-form" method="post" action={action} novalidate>
-    {message ? ui.view('kernel.alert', message) : Object.keys(errors).length > 0 ? ui.view('kernel.alert', { kind: 'error', text: ui.t('error.fix') }) : null}
+    {ui.view('kernel.formErrors', { errors, message })}
     <input type="hidden" name="_csrf" value={ui.csrfToken ?? ''} />
     {Object.entries(hidden).map(([name, value]) => (
       <input type="hidden" name={name} value={value} />
@@ -198,11 +187,7 @@ const Form: View<FormProps> = ({ ui, action, values = {}, errors = {}, message, 
     {ui.view('kernel.field', { name: 'title', label: ui.t('wiki.field.title'), value: values.title, error: errors.title, required: true })}
     {ui.view('kernel.field', { name: 'body', label: ui.t('wiki.field.body'), type: 'textarea', hint: ui.t('wiki.field.body.hint'), value: values.body, error: errors.body, required: true })}
     {ui.view('kernel.field', { name: 'summary', label: ui.t('wiki.field.summary'), value: values.summary, error: errors.summary })}
-    <div>
-      <button class="utrecht-button utrecht-button--primary-action" type="submit">
-        {ui.t('wiki.save')}
-      </button>
-    </div>
+    {ui.view('kernel.submit', { label: ui.t('wiki.save') })}
     {back ? (
       <p>
         <a class="utrecht-link" href={back}>
@@ -248,11 +233,7 @@ const Revisions: View<RevisionsProps> = ({ ui, page, revisions, next, writable, 
             </select>
           </div>
         ))}
-        <div>
-          <button class="utrecht-button utrecht-button--secondary-action" type="submit">
-            {ui.t('wiki.compareSubmit')}
-          </button>
-        </div>
+        {ui.view('kernel.submit', { label: ui.t('wiki.compareSubmit'), secondary: true })}
       </form>
     ) : null}
     <table class="utrecht-table">

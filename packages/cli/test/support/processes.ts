@@ -59,16 +59,7 @@ export function startPlein(args: string[], env: Record<string, string>): PleinPr
     child,
     lines,
     exited,
-    port: ms =>
-      waitFor(
-        () => {
-          const port = listeningPort(lines)
-          if (port === undefined && child.exitCode !== null) throw new Error(`plein exited with ${child.exitCode} before listening:\n${lines.slice(-20).join('\n')}`)
-          return port
-        },
-        ms,
-        () => lines.slice(-20).join('\n'),
-      ),
+    port: ms => waitFor(() => listeningPort(lines), ms, () => lines.slice(-20).join('\n')),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       return exited

@@ -3,7 +3,7 @@
 // They work without JavaScript. Signed-in people vote with their session (the form carries its CSRF token);
 // people without an account give an e-mail address and confirm with the mailed link, whose page only
 // counts the vote when its button is pressed (so a mail scanner following links counts nothing).
-import { HttpProblem, type EntityRecord, type ItemJson, type PluginContext, type RequestContext, type ServiceRef, type View } from '@plein/core'
+import { HttpProblem, intlLocale, type EntityRecord, type ItemJson, type PluginContext, type RequestContext, type ServiceRef, type View } from '@plein/core'
 import type { CommentsService } from '@plein/plugin-comments/api'
 import type { PollResults } from '../api.js'
 import type { Polls, VoteInput } from '../polls.js'
@@ -93,7 +93,7 @@ type PollJson = ItemJson & {
 }
 
 const when = (locale: string, at: string | Date) =>
-  new Date(at).toLocaleString(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam' })
+  new Date(at).toLocaleString(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam' })
 
 const Results: View<{ results: PollResults | null; mode: PollJson['mode']; showResults?: 'afterVote' | 'afterClose' }> = ({ ui, results, mode, showResults }) => {
   if (!results) return <p class="utrecht-paragraph">{ui.t(showResults === 'afterVote' ? 'polls.results.afterVote' : 'polls.results.later')}</p>
@@ -157,11 +157,7 @@ const VoteForm: View<{ poll: PollJson; byEmail: boolean; values?: PollProps['val
       </fieldset>
     )}
     {byEmail ? ui.view('kernel.field', { name: 'email', label: ui.t('polls.email'), type: 'email', value: values.email, hint: ui.t('polls.email.hint'), autocomplete: 'email', required: true }) : null}
-    <div>
-      <button class="utrecht-button utrecht-button--primary-action" type="submit">
-        {ui.t('polls.vote')}
-      </button>
-    </div>
+    {ui.view('kernel.submit', { label: ui.t('polls.vote') })}
   </form>
 )
 
