@@ -5,7 +5,7 @@ export interface KernelSettings {
   membership: 'open' | 'approval' | 'invite'
   auth: { requireEmailVerification: boolean; allowRegistration: boolean }
   sessions: { idleMinutes: number; absoluteDays: number }
-  rateLimits: { loginPerAccount: Limit; loginPerIp: Limit; registerPerIp: Limit; mailPerAccount: Limit }
+  rateLimits: { loginPerAccount: Limit; loginPerIp: Limit; registerPerIp: Limit; mailPerAccount: Limit; mailRequestsPerIp: Limit }
   access: { allowPublic: boolean; allowLoggedIn: boolean; defaultRead: Array<'public' | 'logged_in' | 'site'> }
   privacy: { deletedUserContent: 'anonymise' | 'delete' }
   security: { frameAncestors: string[] }

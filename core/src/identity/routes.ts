@@ -192,10 +192,10 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
       summary: 'Send the confirmation mail again. Always 202: the answer never tells whether an account exists.',
       body: { type: 'object', required: ['email'], properties: { email } },
       csrf: false,
-      responses: { 202: { description: 'If the address has an unconfirmed account, a mail is on its way.' } },
+      responses: { 202: { description: 'If the address has an unconfirmed account, a mail is on its way.' }, 429: { description: 'Too many mail requests from this client address.' } },
     },
     async ctx => {
-      await identity.resendVerification(ctx.site, ctx.input.body.email, origin(ctx))
+      await identity.resendVerification(ctx.site, ctx.input.body.email, origin(ctx), ctx.ip)
       ctx.status = 202
       return { status: 'accepted' }
     },
@@ -208,10 +208,10 @@ export function identityRoutes(router: PluginRouter, identity: IdentityService, 
       summary: 'Mail a password-reset link. Always 202: the answer never tells whether an account exists.',
       body: { type: 'object', required: ['email'], properties: { email } },
       csrf: false,
-      responses: { 202: { description: 'If the address has an account, a mail is on its way.' } },
+      responses: { 202: { description: 'If the address has an account, a mail is on its way.' }, 429: { description: 'Too many mail requests from this client address.' } },
     },
     async ctx => {
-      await identity.requestPasswordReset(ctx.site, ctx.input.body.email, origin(ctx))
+      await identity.requestPasswordReset(ctx.site, ctx.input.body.email, origin(ctx), ctx.ip)
       ctx.status = 202
       return { status: 'accepted' }
     },

@@ -382,7 +382,8 @@ export class IdentityService {
     await this.deps.enqueue('kernel.accountMail', job, { site, singletonKey: sha256(`${site.id}:${job.purpose}:${job.email.trim().toLowerCase()}`) })
   }
 
-  async resendVerification(site: Site, email: string, origin: string): Promise<void> {
+  async resendVerification(site: Site, email: string, origin: string, ip: string): Promise<void> {
+    await this.limited(`account-mail:ip:${ip}`, kernelSettings(site).rateLimits.mailRequestsPerIp, 'mail requests from your address')
     await this.queueAccountMail(site, { purpose: 'verify-email', email, origin })
   }
 
@@ -425,7 +426,9 @@ export class IdentityService {
     })
   }
 
-  async requestPasswordReset(site: Site, email: string, origin: string): Promise<void> {
+  async requestPasswordReset(site: Site, email: string, origin: string, ip: string): Promise<void> {
+    // Per client address: every request stores a job, whatever the address asked about.
+    await this.limited(`account-mail:ip:${ip}`, kernelSettings(site).rateLimits.mailRequestsPerIp, 'mail requests from your address')
     await this.queueAccountMail(site, { purpose: 'reset-password', email, origin })
   }
 

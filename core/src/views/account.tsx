@@ -315,7 +315,7 @@ export function registerAccountPages(views: ViewRegistry, catalogue: Catalogue, 
     if (!EMAIL.test(email)) {
       return pages.page(c, { title: t(c, 'account.forgot.title'), view: 'kernel.forgotPassword', status: 400, props: { values: { email }, errors: { email: t(c, 'auth.email.invalid') }, message: invalid(c) } })
     }
-    await identity.requestPasswordReset(c.site, email, origin(c))
+    await identity.requestPasswordReset(c.site, email, origin(c), c.ip)
     c.redirect('/auth/forgot-password?done=sent')
   })
 
@@ -373,7 +373,7 @@ export function registerAccountPages(views: ViewRegistry, catalogue: Catalogue, 
     if (!EMAIL.test(email)) {
       return pages.page(c, { title: t(c, 'account.verify.title'), view: 'kernel.verifyEmail', status: 400, props: { values: { email }, errors: { email: t(c, 'auth.email.invalid') }, message: invalid(c) } })
     }
-    await identity.resendVerification(c.site, email, origin(c))
+    await identity.resendVerification(c.site, email, origin(c), c.ip)
     c.redirect('/auth/verify-email?done=sent')
   })
 

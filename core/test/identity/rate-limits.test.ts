@@ -99,7 +99,7 @@ describe('identity: rate limits', () => {
       tk = await createTestKernel({
         site: {
           settings: {
-            rateLimits: { loginPerIp: { max: 3, windowSeconds: 120 }, registerPerIp: { max: 3, windowSeconds: 600 } },
+            rateLimits: { loginPerIp: { max: 3, windowSeconds: 120 }, registerPerIp: { max: 3, windowSeconds: 600 }, mailRequestsPerIp: { max: 4, windowSeconds: 900 } },
           },
         },
       })
@@ -128,6 +128,21 @@ describe('identity: rate limits', () => {
       const rows = await tk.kernel.db.query(`SELECT hits FROM kernel_rate_limit WHERE key LIKE 'login:ip:%'`)
       expect(rows).to.have.length(1)
       expect(rows[0].hits).to.be.at.least(3)
+    })
+
+    it('limits password-reset and confirm-again requests per address, the same for known and unknown addresses', async () => {
+      const jobs = async () => (await tk.kernel.db.query(`SELECT count(*)::int AS n FROM kernel_job WHERE name = 'kernel.accountMail'`))[0].n as number
+      const before = await jobs()
+      // Two known, two unknown: all accepted alike (202), four requests stored.
+      for (const email of [registered, 'nobody-a@example.org']) {
+        expect((await tk.client().post('/api/v1/auth/password-reset', { email })).status).to.equal(202)
+        expect((await tk.client().post('/api/v1/auth/verify-email/resend', { email })).status).to.equal(202)
+      }
+      expect((await jobs()) - before).to.equal(4)
+      // The fifth from this address is refused, whichever address it asks about; nothing more is stored.
+      expectLimited(await tk.client().post('/api/v1/auth/password-reset', { email: registered }), 900)
+      expectLimited(await tk.client().post('/api/v1/auth/verify-email/resend', { email: 'nobody-b@example.org' }), 900)
+      expect((await jobs()) - before).to.equal(4)
     })
   })
 })

@@ -39,7 +39,7 @@ export interface TestKernelOptions {
 /** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
 export const TEST_SITE_SETTINGS = {
   auth: { requireEmailVerification: false },
-  rateLimits: { registerPerIp: { max: 100000, windowSeconds: 3600 }, loginPerIp: { max: 100000, windowSeconds: 900 } },
+  rateLimits: { registerPerIp: { max: 100000, windowSeconds: 3600 }, loginPerIp: { max: 100000, windowSeconds: 900 }, mailRequestsPerIp: { max: 100000, windowSeconds: 3600 } },
 }
 
 function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

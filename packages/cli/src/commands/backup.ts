@@ -135,37 +135,54 @@ async function writeBackup(env: Environment, out: string, io: Io): Promise<Manif
     io.err(`  dumping the ${kind} database`)
     await dumpDatabase(embedded(env), path.join(staging, file))
     const dump = path.join(staging, file)
-    const blobsDir = path.join(env.dataDir, 'blobs')
-    const blobs = countFiles(blobsDir)
-    const manifest: Manifest = {
-      format: FORMAT,
-      version: FORMAT_VERSION,
-      createdAt: new Date().toISOString(),
-      kernelVersion: KERNEL_VERSION,
-      database: { kind, file, bytes: statSync(dump).size, sha256: await sha256Of(dump) },
-      blobs,
-      secretFingerprint: fingerprint(env.secret),
-    }
-    await writeFile(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
-    io.err(`  database dumped (${mb(manifest.database.bytes)}, ${((Date.now() - started) / 1000).toFixed(1)} s); adding ${blobs.files} stored files (${mb(blobs.bytes)})`)
+    const database = { kind, file, bytes: statSync(dump).size, sha256: await sha256Of(dump) }
     rmSync(partial, { force: true })
-    await tar.create({ file: partial, cwd: staging, portable: true }, ['manifest.json', file])
-    if (existsSync(blobsDir)) {
+    await tar.create({ file: partial, cwd: staging, portable: true }, [file])
+    // The blobs as they are after the dump: every one the dump names is there (blobs never change once
+    // stored). The site may store more meanwhile; the manifest counts what the archive really holds.
+    const listed = listFiles(path.join(env.dataDir, 'blobs')).map(f => path.relative(env.dataDir, f))
+    io.err(`  database dumped (${mb(database.bytes)}, ${((Date.now() - started) / 1000).toFixed(1)} s); adding ${listed.length} stored files`)
+    if (listed.length > 0) {
       let done = 0
+      const vanished: string[] = []
       await tar.replace(
         {
           file: partial,
           cwd: env.dataDir,
           portable: true,
-          filter: (p: string) => {
-            if (p.split(/[\\/]/).some(part => SKIPPED.has(part))) return false
-            if (++done % 1000 === 0) io.err(`  … ${done} of ${blobs.files} stored files`)
+          strict: false,
+          // A blob deleted between the listing and its copy (a trash purge): left out, and said.
+          onwarn: (code: string, message: string) => vanished.push(`${code}: ${message}`),
+          filter: () => {
+            if (++done % 1000 === 0) io.err(`  … ${done} of ${listed.length} stored files`)
             return true
           },
         },
-        ['blobs'],
+        listed,
       )
+      for (const v of vanished.slice(0, 10)) io.err(`  left out: ${v}`)
     }
+    const blobs = { files: 0, bytes: 0 }
+    await tar.list({
+      file: partial,
+      onReadEntry: entry => {
+        if (entry.type === 'File' && entry.path.startsWith('blobs/')) {
+          blobs.files++
+          blobs.bytes += entry.size ?? 0
+        }
+      },
+    })
+    const manifest: Manifest = {
+      format: FORMAT,
+      version: FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      kernelVersion: KERNEL_VERSION,
+      database,
+      blobs,
+      secretFingerprint: fingerprint(env.secret),
+    }
+    await writeFile(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+    await tar.replace({ file: partial, cwd: staging, portable: true }, ['manifest.json'])
     await rename(partial, out)
     return manifest
   } finally {
@@ -186,22 +203,24 @@ async function readManifest(dir: string): Promise<Manifest> {
   return manifest
 }
 
-function countFiles(dir: string): { files: number; bytes: number } {
-  let files = 0
-  let bytes = 0
+/** Every committed file under a blob folder (work in progress left out), as absolute paths. */
+function listFiles(dir: string): string[] {
+  const out: string[] = []
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       if (SKIPPED.has(entry.name)) continue
       const p = path.join(d, entry.name)
       if (entry.isDirectory()) walk(p)
-      else if (entry.isFile()) {
-        files++
-        bytes += statSync(p).size
-      }
+      else if (entry.isFile()) out.push(p)
     }
   }
   if (existsSync(dir)) walk(dir)
-  return { files, bytes }
+  return out
+}
+
+function countFiles(dir: string): { files: number; bytes: number } {
+  const files = listFiles(dir)
+  return { files: files.length, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0) }
 }
 
 function embedded(env: Environment) {
