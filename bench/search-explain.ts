@@ -17,7 +17,8 @@ export async function rootSiteOf(db: pg.Client): Promise<string> {
 export async function explainSearch(db: pg.Client, site: string, q: string, options: { repeat?: number; candidates?: number } = {}): Promise<{ matches: number; hits: number; ms: number[]; plan: string }> {
   let captured: { sql: string; params: unknown[] } | undefined
   const run = async (sql: string, params: unknown[] = []) => {
-    if (sql.startsWith('SET')) return []
+    // The engine's SET LOCAL (its own transaction) becomes a session SET here, so that EXPLAIN runs under it too.
+    if (sql.startsWith('SET LOCAL ')) return (await db.query(sql.replace('SET LOCAL ', 'SET '))).rows
     captured = { sql, params }
     return (await db.query(sql, params)).rows
   }
