@@ -12,6 +12,7 @@
 //
 //   DIGEST_BENCH_SERVER=postgres://postgres@127.0.0.1:5432  DIGEST_BENCH_DB=plein_bench  DIGEST_BENCH_SCALE=0.1
 //   DIGEST_BENCH_USERS=10000  DIGEST_BENCH_TIMEOUT=600 (seconds)  DIGEST_BENCH_DROP=1  BENCH_STRICT=1
+//   BENCH_PROFILE=1 (the server under --cpu-prof: bench/results/profile/server/, read with bench/profile.ts)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

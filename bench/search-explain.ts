@@ -3,9 +3,10 @@
 //   node --import tsx --conditions=source bench/search-explain.ts
 //   SEARCH_BENCH_SERVER=postgres://postgres@127.0.0.1:5432  SEARCH_BENCH_DB=plein_bench  SEARCH_EXPLAIN_Q='beleid|gemeen'
 //   SEARCH_EXPLAIN_REPEAT=1 (runs timed per query, the median is printed)  SEARCH_EXPLAIN_CANDIDATES=1000
+//   SEARCH_EXPLAIN_PATH=index|newest (force one path; by default the engine chooses from its estimate)
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
-import { PostgresSearchEngine, SEARCH_CANDIDATES as CANDIDATES } from '@plein/plugin-search'
+import { PostgresSearchEngine, SEARCH_CANDIDATES as CANDIDATES, type SearchPath } from '@plein/plugin-search'
 
 const KINDS = ['blog', 'news', 'wiki', 'group', 'file', 'folder']
 
@@ -14,7 +15,7 @@ export async function rootSiteOf(db: pg.Client): Promise<string> {
 }
 
 /** Times the engine's query for `q` (median of `repeat` runs) and returns its plan. */
-export async function explainSearch(db: pg.Client, site: string, q: string, options: { repeat?: number; candidates?: number } = {}): Promise<{ matches: number; hits: number; ms: number[]; plan: string }> {
+export async function explainSearch(db: pg.Client, site: string, q: string, options: { repeat?: number; candidates?: number; path?: SearchPath } = {}): Promise<{ matches: number; hits: number; ms: number[]; plan: string }> {
   let captured: { sql: string; params: unknown[] } | undefined
   const run = async (sql: string, params: unknown[] = []) => {
     // The engine's SET LOCAL (its own transaction) becomes a session SET here, so that EXPLAIN runs under it too.
@@ -32,7 +33,7 @@ export async function explainSearch(db: pg.Client, site: string, q: string, opti
       }),
     },
   }
-  const engine = new PostgresSearchEngine(ctx as never, { candidates: options.candidates ?? CANDIDATES })
+  const engine = new PostgresSearchEngine(ctx as never, { candidates: options.candidates ?? CANDIDATES, ...(options.path ? { path: options.path } : {}) })
   const ms: number[] = []
   let hits = 0
   for (let i = 0; i < (options.repeat ?? 1); i++) {
@@ -53,7 +54,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const site = await rootSiteOf(db)
     for (const q of (env.SEARCH_EXPLAIN_Q ?? 'beleid|gemeen').split('|')) {
-      const r = await explainSearch(db, site, q, { repeat: Number(env.SEARCH_EXPLAIN_REPEAT ?? 1), candidates: env.SEARCH_EXPLAIN_CANDIDATES ? Number(env.SEARCH_EXPLAIN_CANDIDATES) : undefined })
+      const r = await explainSearch(db, site, q, { repeat: Number(env.SEARCH_EXPLAIN_REPEAT ?? 1), candidates: env.SEARCH_EXPLAIN_CANDIDATES ? Number(env.SEARCH_EXPLAIN_CANDIDATES) : undefined, path: env.SEARCH_EXPLAIN_PATH as SearchPath | undefined })
       const median = r.ms[Math.floor(r.ms.length / 2)]!
       console.log(`\n=== "${q}": ${r.matches} matching items on the site, ${r.hits} hits, ${median.toFixed(1)} ms (median of ${r.ms.length} runs, min ${r.ms[0]!.toFixed(1)} ms)\n${r.plan}`)
     }

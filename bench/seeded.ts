@@ -106,7 +106,9 @@ export interface Server {
 /** `plein start bench/site` on a free port, ready when /readyz answers 200. */
 export async function startServer(options: SeededOptions, extra: Record<string, string> = {}): Promise<Server> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...plein, 'start', benchSite], { cwd: root, env: pleinEnv(options, { PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'ignore', 'inherit'] })
+  // BENCH_PROFILE=1: the server runs under --cpu-prof (profiles in bench/results/profile/server/; bench/profile.ts reads them).
+  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profile', 'server')}`] : []
+  const child = spawn(process.execPath, [...profile, ...plein, 'start', benchSite], { cwd: root, env: pleinEnv(options, { PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'ignore', 'inherit'] })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const server: Server = {
     port,

@@ -125,6 +125,19 @@ describe('jobs', () => {
         await tk.kernel.jobs.drain()
         for (const id of ids) expect(runsOf(id!), `job ${id}`).to.have.length(1)
       })
+
+      it('enqueueMany stores one job per payload in one statement, and each runs once with its own payload', async () => {
+        expect(await tk.kernel.jobs.enqueueMany('jobs-fixture.record', [])).to.deep.equal([])
+        const payloads = Array.from({ length: 25 }, (_, i) => ({ i, text: `it's "quoted", {braced} \\ ${i}` }))
+        const ids = await tk.kernel.jobs.enqueueMany('jobs-fixture.record', payloads, { maxAttempts: 3 })
+        expect(ids).to.have.length(25)
+        expect(new Set(ids).size).to.equal(25)
+        const stored = await tk.kernel.db.query(`SELECT max_attempts, status FROM kernel_job WHERE id = ANY($1::uuid[])`, [ids])
+        expect(stored.map(r => [r.max_attempts, r.status])).to.deep.equal(ids.map(() => [3, 'queued']))
+        await tk.kernel.jobs.drain()
+        for (const id of ids) expect(runsOf(id), `job ${id}`).to.have.length(1)
+        expect(ids.map(id => runsOf(id)[0]!.payload)).to.deep.equal(payloads)
+      })
     })
 
     describe('singletons', () => {

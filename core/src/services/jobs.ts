@@ -69,6 +69,11 @@ export interface JobsApi {
   define<P>(name: string, handler: JobHandler<P>, options?: JobDefinitionOptions<P>): void
   /** Stores a job; it runs in some process soon (or at runAt). Returns its id, or undefined when a singleton was queued already. */
   enqueue(name: string, payload?: unknown, options?: JobOptions): Promise<string | undefined>
+  /**
+   * Stores one job per payload in one statement (one commit, not one per job): for a run that queues thousands,
+   * e.g. a digest per recipient. Each is its own job, run, retried and failed on its own. Returns their ids.
+   */
+  enqueueMany(name: string, payloads: readonly unknown[], options?: Omit<JobOptions, 'singletonKey'>): Promise<string[]>
   /** Runs `name` every `everySeconds` (in one process at a time), starting after one interval. */
   every(name: string, everySeconds: number): void
 }
@@ -110,6 +115,8 @@ export class JobRunner {
   private stopped = true
   /** A job finished while a poll was in progress: poll again as soon as it ends. */
   private woken = false
+  /** When the last round looked at schedules and stale jobs (Date.now()). */
+  private lastHousekeeping = 0
   private readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 
   constructor(
@@ -133,6 +140,7 @@ export class JobRunner {
         this.definitions.set(name, { owner, handler, concurrency: options.concurrency ?? 2, timeoutMs: options.timeoutMs ?? 5 * 60_000, scrub: options.scrub })
       },
       enqueue: (name: string, payload?: unknown, options?: JobOptions) => this.enqueue(name, payload, options),
+      enqueueMany: (name: string, payloads: readonly unknown[], options?: Omit<JobOptions, 'singletonKey'>) => this.enqueueMany(name, payloads, options),
       every: (name: string, everySeconds: number) => {
         check(name)
         if (!registering()) throw new Error(`Plugin "${owner}": schedule jobs in register().`)
@@ -155,6 +163,19 @@ export class JobRunner {
     return result[0]?.id
   }
 
+  async enqueueMany(name: string, payloads: readonly unknown[], options: Omit<JobOptions, 'singletonKey'> = {}): Promise<string[]> {
+    if (payloads.length === 0) return []
+    const runAt = options.runAt ?? (options.delayMs ? new Date(Date.now() + options.delayMs) : null)
+    const runner = options.manager ?? this.db()
+    const rows = (await runner.query(
+      `INSERT INTO kernel_job (name, site_id, payload, max_attempts, run_at)
+       SELECT $1, $2, p, $4, coalesce($5, now()) FROM unnest($3::jsonb[]) WITH ORDINALITY AS x(p, n) ORDER BY n
+       RETURNING id`,
+      [name, options.site?.id ?? null, payloads.map(p => JSON.stringify(p ?? {})), options.maxAttempts ?? 5, runAt],
+    )) as Array<{ id: string }>
+    return rows.map(r => r.id)
+  }
+
   async start(): Promise<void> {
     this.stopped = false
     for (const [name, every] of this.schedules) {
@@ -170,8 +191,10 @@ export class JobRunner {
   private tick(delayMs = this.pollMs): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
+      // Woken by a finished job: only claim (schedules and stale jobs are looked at once per poll interval).
+      const claimOnly = this.woken && Date.now() - this.lastHousekeeping < this.pollMs
       this.woken = false
-      const round = this.poll()
+      const round = this.poll(claimOnly)
       this.polling = round
       round
         .catch(error => this.log.warn({ err: error }, 'job poll failed; trying again'))
@@ -194,47 +217,63 @@ export class JobRunner {
       return
     }
     clearTimeout(this.timer)
+    this.woken = true
     this.tick(0)
   }
 
-  /** One round: due schedules become jobs, stale jobs go back to the queue, free slots claim due jobs. */
-  async poll(): Promise<number> {
+  /**
+   * One round: due schedules become jobs, stale jobs go back to the queue (unless `claimOnly`), free slots claim
+   * due jobs — of every name with a free slot in one query, not one query per name: a finished job wakes a round.
+   */
+  async poll(claimOnly = false): Promise<number> {
     if (this.definitions.size === 0) return 0
     const db = this.db()
-    if (this.schedules.size > 0) {
-      const [due]: [Array<{ name: string }>, number] = (await db.query(
-        `UPDATE kernel_job_schedule SET next_run_at = greatest(next_run_at + make_interval(secs => every_seconds), now())
-          WHERE name = ANY($1::text[]) AND next_run_at <= now() RETURNING name`,
-        [[...this.schedules.keys()]],
-      )) as any
-      for (const { name } of due) await this.enqueue(name, {}, { singletonKey: 'schedule' })
+    if (!claimOnly) {
+      this.lastHousekeeping = Date.now()
+      if (this.schedules.size > 0) {
+        const [due]: [Array<{ name: string }>, number] = (await db.query(
+          `UPDATE kernel_job_schedule SET next_run_at = greatest(next_run_at + make_interval(secs => every_seconds), now())
+            WHERE name = ANY($1::text[]) AND next_run_at <= now() RETURNING name`,
+          [[...this.schedules.keys()]],
+        )) as any
+        for (const { name } of due) await this.enqueue(name, {}, { singletonKey: 'schedule' })
+      }
+      // A job whose process died mid-run is queued again once its time limit has passed.
+      await db.query(
+        `UPDATE kernel_job SET status = 'queued', locked_by = NULL, last_error = 'the process running it stopped'
+          WHERE status = 'running' AND locked_at < now() - interval '10 minutes'`,
+      )
     }
-    // A job whose process died mid-run is queued again once its time limit has passed.
-    await db.query(
-      `UPDATE kernel_job SET status = 'queued', locked_by = NULL, last_error = 'the process running it stopped'
-        WHERE status = 'running' AND locked_at < now() - interval '10 minutes'`,
-    )
-    let claimed = 0
+    const names: string[] = []
+    const frees: number[] = []
     for (const [name, def] of this.definitions) {
       const free = def.concurrency - (this.running.get(name) ?? 0)
-      if (free <= 0) continue
-      const [rows] = (await db.query(
-        `UPDATE kernel_job SET status = 'running', attempts = attempts + 1, locked_by = $3, locked_at = now()
-          WHERE id IN (SELECT id FROM kernel_job WHERE name = $1 AND status = 'queued' AND run_at <= now()
-                        ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
-        [name, free, this.worker],
-      )) as any as [any[], number]
-      for (const row of rows) {
-        claimed++
-        this.running.set(name, (this.running.get(name) ?? 0) + 1)
-        const run = this.run(def, row).finally(() => {
-          this.running.set(name, (this.running.get(name) ?? 1) - 1)
-          this.inFlight.delete(run)
-          this.wake()
-        })
-        this.inFlight.add(run)
+      if (free > 0) {
+        names.push(name)
+        frees.push(free)
       }
+    }
+    if (names.length === 0) return 0
+    const [rows] = (await db.query(
+      `UPDATE kernel_job SET status = 'running', attempts = attempts + 1, locked_by = $3, locked_at = now()
+        WHERE id IN (SELECT j.id FROM unnest($1::text[], $2::int[]) AS d(name, free)
+                       CROSS JOIN LATERAL (SELECT id FROM kernel_job WHERE name = d.name AND status = 'queued' AND run_at <= now()
+                                            ORDER BY run_at LIMIT d.free FOR UPDATE SKIP LOCKED) j)
+        RETURNING *`,
+      [names, frees, this.worker],
+    )) as any as [any[], number]
+    let claimed = 0
+    for (const row of rows) {
+      const def = this.definitions.get(row.name)!
+      const name = row.name as string
+      claimed++
+      this.running.set(name, (this.running.get(name) ?? 0) + 1)
+      const run = this.run(def, row).finally(() => {
+        this.running.set(name, (this.running.get(name) ?? 1) - 1)
+        this.inFlight.delete(run)
+        this.wake()
+      })
+      this.inFlight.add(run)
     }
     return claimed
   }

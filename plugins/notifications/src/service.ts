@@ -1,5 +1,5 @@
 // Notifications: who follows what, creating notifications (access checked per recipient), and e-mail.
-import { ENTITY_SQL, cursorColumn, cursorTime, decodeCursor, escapeHtml, toPage, type EntityRecord, type ItemJson, type PluginContext, type Site, type Viewer } from '@plein/core'
+import { ENTITY_SQL, cursorColumn, cursorTime, decodeCursor, escapeHtml, toPage, type Account, type EntityRecord, type ItemJson, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { NotifyInput } from './api.js'
 import type { NotificationsSettings } from './settings.js'
 
@@ -264,23 +264,40 @@ export class Notifications {
    * each item. Nothing readable left: no mail (never an empty digest). Marks what was sent.
    */
   async mail(site: Site, ids: string[]): Promise<boolean> {
-    const rows: NotificationRow[] = await this.ctx.db.query(
-      'SELECT * FROM notifications_notification WHERE site_id = $1 AND id = ANY($2::uuid[]) AND emailed_at IS NULL AND read_at IS NULL ORDER BY created_at',
-      [site.id, ids],
-    )
-    if (rows.length === 0) return false
+    // Claimed (marked e-mailed) as they are read: one query, and a second job with the same ids finds nothing.
+    const claimed: NotificationRow[] = await this.ctx.db
+      .query(
+        'UPDATE notifications_notification SET emailed_at = now() WHERE site_id = $1 AND id = ANY($2::uuid[]) AND emailed_at IS NULL AND read_at IS NULL RETURNING *',
+        [site.id, ids],
+      )
+      .then((r: any) => r[0])
+    if (claimed.length === 0) return false
+    const rows = claimed.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime())
+    const release = (of: NotificationRow[]) => this.ctx.db.query('UPDATE notifications_notification SET emailed_at = NULL WHERE id = ANY($1::uuid[])', [of.map(r => r.id)])
     const accountId = rows[0]!.account_id
-    const account = (await this.ctx.users.byIds([accountId])).get(accountId)
-    if (!account) return false
-    // A bounced address gets no mail until it is verified again; the notifications stay in the app (and unmailed).
-    if (account.emailBouncedAt) return false
-    const viewer = await this.ctx.users.viewerFor(account, site)
-    const entities = await this.entities(site, rows.map(r => r.entity_id).filter((x): x is string => x !== null))
-    const readable = rows.filter(r => r.entity_id === null || (entities.has(r.entity_id) && this.ctx.access.canRead(viewer, entities.get(r.entity_id)!, site)))
-    // What may no longer be read is not mailed, now or later.
-    await this.ctx.db.query('UPDATE notifications_notification SET emailed_at = now() WHERE id = ANY($1::uuid[])', [rows.map(r => r.id)])
+    let account: Account | undefined
+    let actors: Map<string, Account>
+    let readable: NotificationRow[]
+    let entities: Map<string, EntityRecord>
+    try {
+      // The recipient and the actors in one look-up.
+      actors = await this.ctx.users.byIds([accountId, ...rows.map(r => r.actor_id).filter((x): x is string => x !== null)])
+      account = actors.get(accountId)
+      // A bounced address gets no mail until it is verified again; the notifications stay in the app (and unmailed).
+      if (!account || account.emailBouncedAt) {
+        await release(rows)
+        return false
+      }
+      const viewer = await this.ctx.users.viewerFor(account, site)
+      entities = await this.entities(site, rows.map(r => r.entity_id).filter((x): x is string => x !== null))
+      // What may no longer be read is not mailed, now or later (it stays marked as e-mailed).
+      readable = rows.filter(r => r.entity_id === null || (entities.has(r.entity_id) && this.ctx.access.canRead(viewer, entities.get(r.entity_id)!, site)))
+    } catch (error) {
+      // Not checked: claimed back, so that a retry of this job finds them again.
+      await release(rows)
+      throw error
+    }
     if (readable.length === 0) return false
-    const actors = await this.ctx.users.byIds(readable.map(r => r.actor_id).filter((x): x is string => x !== null))
     const t = account.locale === 'en' ? TEXTS.en : TEXTS.nl
     const origin = site.publicUrl?.replace(/\/$/, '') ?? `http://${site.hosts[0]}`
     const lines = readable.map(r => {
@@ -307,7 +324,7 @@ export class Notifications {
     })
     await send.catch(async error => {
       // Not sent: claimed back, so that a retry of this job (or a later digest) finds them again.
-      await this.ctx.db.query('UPDATE notifications_notification SET emailed_at = NULL WHERE id = ANY($1::uuid[])', [readable.map(r => r.id)])
+      await release(readable)
       throw error
     })
     return true
@@ -353,10 +370,8 @@ export class Notifications {
             GROUP BY account_id`,
           [site.id, due.map(d => d.account_id)],
         )
-        for (const w of waiting) {
-          await this.ctx.jobs.enqueue('notifications.mail', { ids: w.ids }, { site })
-          queued++
-        }
+        // One mail job per recipient, stored in one statement (one by one, queueing outlasted the sending).
+        queued += (await this.ctx.jobs.enqueueMany('notifications.mail', waiting.map(w => ({ ids: w.ids })), { site })).length
         if (due.length < limit) break
       }
     }

@@ -6,7 +6,7 @@ import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
 import { searchSeeder } from './seed.js'
 
-export { PostgresSearchEngine, CANDIDATES as SEARCH_CANDIDATES } from './postgres-engine.js'
+export { PostgresSearchEngine, CANDIDATES as SEARCH_CANDIDATES, type SearchPath } from './postgres-engine.js'
 export { searchHooks, searchIndexerRef, searchSeederRef, type SearchIndexer, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
 const uuid = { type: 'string', format: 'uuid' }

@@ -8,7 +8,8 @@ import { blogPlugin } from '@plein/plugin-blog'
 import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { searchPlugin } from '@plein/plugin-search'
-import { vectorSql } from '../src/postgres-engine.js'
+import { ANONYMOUS } from '@plein/core'
+import { PostgresSearchEngine, vectorSql, type SearchPath } from '../src/postgres-engine.js'
 import { expectProblem, ids, search, searchAll, searchPath, sleep, uniqueWord } from './helpers.js'
 
 describe('search', () => {
@@ -275,6 +276,65 @@ describe('search', () => {
         for (let i = 1; i < counts.length; i++) expect(counts[i]!, `item ${i}`).to.be.at.most(counts[i - 1]!)
       } finally {
         await tk.kernel.db.query(`DELETE FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [siteId, w])
+      }
+    })
+
+    it('a middling and a common word give the same complete, access-filtered pages on either path (GIN or newest first)', async function () {
+      this.timeout(120_000)
+      const common = uniqueWord()
+      const middling = uniqueWord()
+      const [{ site_id: siteId }] = await tk.kernel.db.query('SELECT site_id FROM entity WHERE id = $1', [(await post(alice, { title: 'Anker', body: '<p>x</p>' })).id])
+      const site = (await tk.kernel.siteById(siteId))!
+      // 1,100 public posts with the common word, one a minute; every tenth also has the middling word and every
+      // fifteenth is private (nobody may read it), so both words have unreadable matches among the readable ones.
+      await tk.kernel.db.query(
+        `WITH e AS (
+           INSERT INTO entity (site_id, kind, title, read_access, created_at, search_vector)
+           SELECT $1, 'blog', CASE WHEN i % 15 = 0 THEN 'Geheim ' ELSE 'Bericht ' END || i,
+                  CASE WHEN i % 15 = 0 THEN '{nobody}'::text[] ELSE '{public}'::text[] END, now() - (2000 - i) * interval '1 minute',
+                  ${vectorSql(`CASE WHEN i % 50 = 0 THEN $2 ELSE 'Bericht' END`, `repeat($2 || ' ', 1 + i % 5) || CASE WHEN i % 10 = 0 THEN $3 ELSE '' END`)}
+             FROM generate_series(1, 1100) AS i
+           RETURNING id, title
+         )
+         INSERT INTO blog_post (entity_id, body, excerpt, status) SELECT id, '<p>' || title || '</p>', title, 'published' FROM e`,
+        [siteId, common, middling],
+      )
+      const engines = (['index', 'newest'] as SearchPath[]).map(path => new PostgresSearchEngine({ db: tk.kernel.db, access: tk.kernel.access } as never, { path }))
+      const walk = async (q: string, run: (cursor: string | undefined) => Promise<{ items: any[]; nextCursor: string | null }>) => {
+        const seen: any[] = []
+        let cursor: string | undefined
+        for (let page = 0; page < 30; page++) {
+          const body = await run(cursor)
+          seen.push(...body.items)
+          if (!body.nextCursor) break
+          cursor = body.nextCursor
+        }
+        expect(new Set(ids(seen)).size, `"${q}": no item twice`).to.equal(seen.length)
+        return seen.map(i => Number(i.title.replace(/^\D+/, '')))
+      }
+      try {
+        for (const [q, expected] of [
+          // The middling word: every readable match (110 match, 7 of them private).
+          [middling, Array.from({ length: 110 }, (_, k) => 10 * (k + 1)).filter(i => i % 15 !== 0)],
+          // The common word: the newest 1,000 readable matches (of 1,027 readable).
+          [common, Array.from({ length: 1100 }, (_, k) => k + 1).filter(i => i % 15 !== 0).slice(-1000)],
+        ] as const) {
+          const api = await walk(q, cursor => search(anonymous, { q, limit: 100, cursor }))
+          expect([...api].sort((a, b) => a - b), `"${q}": exactly the readable candidates`).to.deep.equal(expected)
+          for (const engine of engines) {
+            const direct = await walk(q, async cursor => {
+              const r = await engine.query(ANONYMOUS, site, { q, kinds: ['blog'], limit: 100, cursor })
+              return { items: r.hits.map(h => h.entity), nextCursor: r.nextCursor }
+            })
+            expect(direct, `"${q}": the same pages in the same order on both paths`).to.deep.equal(api)
+          }
+          // Best first, for the common word: title matches (every 50th) before the rest, then the word's count
+          // (1 + i % 5) never rises. The middling word is once in each body: equal ranks, paged by id.
+          const key = (i: number) => (q === common ? (i % 50 === 0 ? 10 : 0) + 1 + (i % 5) : 0)
+          for (let k = 1; k < api.length; k++) expect(key(api[k]!), `"${q}" item ${k}`).to.be.at.most(key(api[k - 1]!))
+        }
+      } finally {
+        await tk.kernel.db.query(`DELETE FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [siteId, common])
       }
     })
 
