@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { expect } from 'chai'
 import { createClient } from '@redis/client'
 import { createLogger, isResync } from '@plein/core'
-import { createRedisChangeBus } from '../src/services/changes-redis.js'
+import { createRedisChangeBus, redisChannelTag } from '../src/services/changes-redis.js'
 import type { ChangeBus } from '../src/services/changes.js'
 
 const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
@@ -27,12 +27,11 @@ describe('change notices through Redis', function () {
   let a: ChangeBus
   let b: ChangeBus
   let admin: ReturnType<typeof createClient>
-  /** Listening connections on the Redis server that are not this test's (another process's tests, say). */
-  let others = new Set<string>()
+  /** The listening connections of this test's channel (another process's tests may share the Redis server). */
   const listeners = async () =>
     String(await admin.sendCommand(['CLIENT', 'LIST']))
       .split('\n')
-      .filter(line => /name=plein-changes-sub-/.test(line))
+      .filter(line => line.includes(`name=plein-changes-sub-${redisChannelTag(channel)}-`))
       .map(line => /\bid=(\d+)/.exec(line)![1]!)
 
   before(async function () {
@@ -44,7 +43,6 @@ describe('change notices through Redis', function () {
       console.log(`    (skipped: no Redis server at ${url})`)
       this.skip()
     }
-    others = new Set(await listeners())
     a = createRedisChangeBus(url, channel, log)
     b = createRedisChangeBus(url, channel, log)
   })
@@ -82,9 +80,8 @@ describe('change notices through Redis', function () {
   it('tells every listener to start afresh after its connection was cut', async () => {
     const seen: unknown[] = []
     b.subscribe('other-topic', m => seen.push(m))
-    // This test's two buses: the listening connections that were not there before they were made (cutting
-    // whatever else listens on a shared Redis would disturb other processes' tests).
-    const ids = (await listeners()).filter(id => !others.has(id))
+    // This test's two buses only: cutting whatever else listens on a shared Redis would disturb others.
+    const ids = await listeners()
     expect(ids.length).to.be.at.least(2)
     // Cut both buses' listeners: each must resync.
     for (const id of ids) await admin.sendCommand(['CLIENT', 'KILL', 'ID', id])

@@ -1,7 +1,7 @@
 // Change notices through Redis pub/sub (REDIS_URL), for installations that would rather not hold a PostgreSQL
 // connection per process for LISTEN. Same contract as the PostgreSQL bus: this process is told at once, the
 // others within a second, and after a lost connection every listener gets RESYNC.
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { LocalListeners, RESYNC, type ChangeBus } from './changes.js'
 
@@ -28,8 +28,10 @@ export function createRedisChangeBus(url: string, channel: string, log: Logger):
       disableOfflineQueue: true,
       socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => Math.min(250 * 2 ** retries, 5000) },
     }
-    const publisher = createClient({ ...options, name: `plein-changes-pub-${origin}` })
-    const subscriber = createClient({ ...options, name: `plein-changes-sub-${origin}` })
+    // Connection names tell operators (CLIENT LIST) which installation's channel a connection serves.
+    const tag = redisChannelTag(channel)
+    const publisher = createClient({ ...options, name: `plein-changes-pub-${tag}-${origin}` })
+    const subscriber = createClient({ ...options, name: `plein-changes-sub-${tag}-${origin}` })
     clients = { publisher, subscriber }
     let subscribed = false
     publisher.on('error', error => log.warn({ err: error }, 'change notices (Redis): publishing connection failed; reconnecting'))
@@ -90,3 +92,6 @@ export function createRedisChangeBus(url: string, channel: string, log: Logger):
     },
   }
 }
+
+/** A short, stable tag of a change channel, used in the Redis connection names. */
+export const redisChannelTag = (channel: string): string => createHash('sha256').update(channel).digest('hex').slice(0, 12)
