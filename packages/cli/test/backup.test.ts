@@ -1,61 +1,25 @@
 // plein backup / restore on a real `plein start` (issue 12, point 5): back up, change data, restore, and
 // compare — through the HTTP API of a server started on the restored data. On PostgreSQL the backup is
 // taken while the server runs and takes writes; the embedded database refuses a backup until it stops.
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { createTestDatabase, signUp, TestClient, type TestDatabase } from '@plein/testing'
+import { fixture, plein, startPlein } from './support/processes.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const bin = path.resolve(here, '../src/bin.ts')
-const site = path.join(here, 'fixtures', 'files')
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function plein(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', d => (stdout += d))
-  child.stderr!.on('data', d => (stderr += d))
-  const done = new Promise<Run>(resolve => child.on('exit', code => resolve({ code, stdout, stderr })))
-  return { child, done, stdout: () => stdout, stderr: () => stderr }
-}
+const site = fixture('files')
 
 /** `plein start` on a free port; resolves when it listens. */
 async function start(env: Record<string, string>) {
-  const server = plein(['start', site], { ...env, PORT: '0', HOST: '127.0.0.1' })
-  const until = Date.now() + 120_000
-  for (;;) {
-    if (Date.now() > until || server.child.exitCode !== null) throw new Error(`the server did not start: ${server.stdout()} ${server.stderr()}`)
-    for (const line of server.stdout().split('\n')) {
-      try {
-        const entry = JSON.parse(line)
-        if (entry.msg?.startsWith('listening')) {
-          return {
-            url: `http://127.0.0.1:${entry.port}`,
-            async stop() {
-              server.child.kill('SIGTERM')
-              expect((await server.done).code).to.equal(0)
-            },
-          }
-        }
-      } catch {
-        // not a JSON line
-      }
-    }
-    await new Promise(r => setTimeout(r, 100))
+  const server = startPlein(['start', site], env)
+  const port = await server.port()
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      expect(await server.stop()).to.equal(0)
+    },
   }
 }
 

@@ -1,36 +1,14 @@
 // plein files decrypt / rotate-key: a file uploaded through HTTP to a real `plein start`, the server
 // stopped, then recovered offline by the CLI byte for byte (and refused when damaged or keyed wrongly).
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { createTestDatabase, signUp, TestClient, type TestDatabase } from '@plein/testing'
+import { fixture, plein, startPlein } from './support/processes.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const bin = path.resolve(here, '../src/bin.ts')
-const site = path.join(here, 'fixtures', 'files')
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function plein(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', d => (stdout += d))
-  child.stderr!.on('data', d => (stderr += d))
-  const done = new Promise<Run>(resolve => child.on('exit', code => resolve({ code, stdout, stderr })))
-  return { child, done, stdout: () => stdout }
-}
+const site = fixture('files')
 
 function blobsUnder(dir: string): string[] {
   const out: string[] = []
@@ -67,21 +45,8 @@ describe('plein files', function () {
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     }
     // A real server: upload through HTTP, then stop it.
-    const server = plein(['start', site], { ...env, PORT: '0', HOST: '127.0.0.1' })
-    const until = Date.now() + 120_000
-    let port: number | undefined
-    while (port === undefined) {
-      if (Date.now() > until || server.child.exitCode !== null) throw new Error(`the server did not start: ${server.stdout()}`)
-      for (const line of server.stdout().split('\n')) {
-        try {
-          const entry = JSON.parse(line)
-          if (entry.msg?.startsWith('listening')) port = entry.port
-        } catch {
-          // not a JSON line
-        }
-      }
-      await new Promise(r => setTimeout(r, 100))
-    }
+    const server = startPlein(['start', site], env)
+    const port = await server.port()
     const { client } = await signUp(new TestClient(`http://127.0.0.1:${port}`))
     const folder = await client.post('/api/v1/folders', { name: 'Archief' })
     expect(folder.status, folder.text).to.equal(201)
@@ -90,8 +55,7 @@ describe('plein files', function () {
     expect(first.status, first.text).to.equal(201)
     fileId = first.body.id
     expect((await put(v2)).status).to.equal(200)
-    server.child.kill('SIGTERM')
-    expect((await server.done).code).to.equal(0)
+    expect(await server.stop()).to.equal(0)
   })
   after(async () => {
     await database?.drop()
