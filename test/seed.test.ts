@@ -11,10 +11,12 @@ import { searchPlugin } from '@plein/plugin-search'
 import { subsitesPlugin } from '@plein/plugin-subsites'
 import { wikiPlugin } from '@plein/plugin-wiki'
 
-// The search plugin's vector (PostgresSearchEngine): title weighted A, text B, Dutch, English and simple.
-const vectorSql = (title: string, body: string) =>
+// The search plugin's vector (PostgresSearchEngine): title weighted A, text B, Dutch, English and simple, and
+// the marks of the item's site and creation month and year.
+const vectorSql = (title: string, body: string, site: string, created: string) =>
   `setweight(to_tsvector('dutch', ${title}), 'A') || setweight(to_tsvector('english', ${title}), 'A') || setweight(to_tsvector('simple', ${title}), 'A') ||
-   setweight(to_tsvector('dutch', ${body}), 'B') || setweight(to_tsvector('english', ${body}), 'B') || setweight(to_tsvector('simple', ${body}), 'B')`
+   setweight(to_tsvector('dutch', ${body}), 'B') || setweight(to_tsvector('english', ${body}), 'B') || setweight(to_tsvector('simple', ${body}), 'B') ||
+   array_to_tsvector(ARRAY['~s' || ${site}::text, '~y' || to_char(${created} AT TIME ZONE 'UTC', 'YYYY'), '~m' || to_char(${created} AT TIME ZONE 'UTC', 'YYYYMM')])`
 
 const SCALE = { users: 200, groups: 20, subsites: 3, items: 2000, commentsPerItem: 1 }
 
@@ -49,7 +51,7 @@ describe('plein seed (tiny scale)', function () {
     expect(await count(`SELECT count(*) AS n FROM entity WHERE search_vector IS NULL AND kind IN ('blog', 'news', 'wiki', 'group')`)).to.equal(0)
     expect(await count('SELECT count(*) AS n FROM search_text')).to.equal(2020)
     // The vector written with the row is the one the search engine makes of the stored title and text.
-    expect(await count(`SELECT count(*) AS n FROM entity e JOIN search_text t ON t.entity_id = e.id WHERE e.search_vector IS DISTINCT FROM (${vectorSql('e.title', 't.body')})`)).to.equal(0)
+    expect(await count(`SELECT count(*) AS n FROM entity e JOIN search_text t ON t.entity_id = e.id WHERE e.search_vector IS DISTINCT FROM (${vectorSql('e.title', 't.body', 'e.site_id', 'e.created_at')})`)).to.equal(0)
     expect(first.inserted.entity).to.equal(2020)
   })
 

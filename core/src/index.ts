@@ -105,6 +105,7 @@ export type { MailService, MailTransport, MailQueueOptions, MailMessage, MailBou
 export { MailRejectedError } from './services/mail.js'
 export type { ChangeBus, ChangeListener } from './services/changes.js'
 export { RESYNC, isResync } from './services/changes.js'
+export { SharedCache, type SharedCacheOptions, type SharedCacheEntry, type SharedCacheChange } from './services/shared-cache.js'
 export type { Signing, KeyDerivation } from './identity/signing.js'
 export { LocalBlobStore, StorageFullError, type BlobStore } from './services/storage.js'
 export { parseS3Url, S3BlobStore, S3Error, S3_PART_SIZE, type S3Location } from './services/storage-s3.js'

@@ -227,9 +227,10 @@ export interface SeedContext {
   /**
    * Has every entity row written after this get `column` computed in its INSERT by the SQL `expression`
    * builds from the SQL of its title and of its plain text (`SeedEntity.text`), e.g. the search plugin's
-   * vector: one write per row instead of an insert and an update.
+   * vector: one write per row instead of an insert and an update. `columns` has the SQL of every other
+   * entity column by name (`site_id`, `created_at`, …).
    */
-  computeEntityColumn(column: string, expression: (title: string, text: string) => string): void
+  computeEntityColumn(column: string, expression: (title: string, text: string, columns: Readonly<Record<string, string>>) => string): void
   /**
    * Writes `count` content items of `kind` in batches: each item placed by `place` and described by `make`;
    * per batch its entity rows and what `write` adds (the plugin's own rows) commit in one transaction, then
@@ -354,7 +355,7 @@ export async function runSeed(db: Database, root: Site, plugins: readonly SeedPl
   const services = new Map<string, unknown>()
   const sites: SeedSite[] = [{ id: root.id, root: true, plugins: root.plugins, members: [] }]
   const containers: SeedContainer[] = []
-  const computed: Array<{ column: string; expression: (title: string, text: string) => string }> = []
+  const computed: Array<{ column: string; expression: (title: string, text: string, columns: Readonly<Record<string, string>>) => string }> = []
   const users = Array.from({ length: scale.users }, (_, i) => seedUuid(seed, `kernel:account:${i}`))
   const weights = plugins.map(p => p.seeder?.items ?? 0)
   const total = weights.reduce((a, b) => a + b, 0)
@@ -545,7 +546,7 @@ const ENTITY_COLUMNS = {
 async function insertEntities(
   runner: { query(sql: string, params: unknown[]): Promise<any> },
   rows: SeedEntity[],
-  computed: ReadonlyArray<{ column: string; expression: (title: string, text: string) => string }>,
+  computed: ReadonlyArray<{ column: string; expression: (title: string, text: string, columns: Readonly<Record<string, string>>) => string }>,
 ): Promise<number> {
   if (computed.length === 0) return insertRows(runner, 'entity', ENTITY_COLUMNS, rows.map(entityValues))
   if (rows.length === 0) return 0
@@ -554,7 +555,9 @@ async function insertEntities(
   const values = rows.map(entityValues)
   const params = [...names.map((_, c) => values.map(r => (Array.isArray(r[c]) ? pgArray(r[c] as string[]) : r[c]))), rows.map(r => r.text ?? '')]
   const inputs = [...types.map((t, c) => (t.endsWith('[]') ? `$${c + 1}::text[]` : `$${c + 1}::${t}[]`)), `$${names.length + 1}::text[]`]
-  const select = [...types.map((t, c) => (t.endsWith('[]') ? `c${c}::${t}` : `c${c}`)), ...computed.map(x => x.expression(`c${names.indexOf('title')}`, 'body_text'))]
+  const column = (t: string, c: number) => (t.endsWith('[]') ? `c${c}::${t}` : `c${c}`)
+  const byName = Object.fromEntries(names.map((name, c) => [name, column(types[c]!, c)]))
+  const select = [...types.map(column), ...computed.map(x => x.expression(`c${names.indexOf('title')}`, 'body_text', byName))]
   const result = await runner.query(
     `INSERT INTO entity (${[...names, ...computed.map(x => x.column)].join(', ')})
      SELECT ${select.join(', ')} FROM unnest(${inputs.join(', ')}) AS t (${[...names.map((_, c) => `c${c}`), 'body_text'].join(', ')})

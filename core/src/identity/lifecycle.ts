@@ -13,6 +13,8 @@ export interface LifecycleDeps {
   hooks: Record<keyof (typeof identityHooks)['specs'], any>
   /** A site by id (root or subsite), for its privacy setting. */
   siteById(id: string): Promise<Site | undefined>
+  /** After a deletion is committed: its cached sessions end in every process. */
+  deleted?(accountId: string): Promise<void>
 }
 
 const EXPORT_BATCH = 500
@@ -58,6 +60,7 @@ export class AccountLifecycle {
       // remaining content keeps no author (owner_id ON DELETE SET NULL).
       await m.query('DELETE FROM kernel_account WHERE id = $1', [accountId])
     })
+    await this.deps.deleted?.(accountId)
     await this.deps.hooks.accountDeleted.call(null, { id: accountId })
   }
 

@@ -4,7 +4,9 @@ import type { EntityManager } from 'typeorm'
 import { kernelSettings } from '../config/kernel-settings.js'
 import type { Database } from '../data/database.js'
 import { HttpProblem, problems } from '../http/problem.js'
+import type { ChangeBus } from '../services/changes.js'
 import type { MailService } from '../services/mail.js'
+import { SharedCache } from '../services/shared-cache.js'
 import type { Limit, RateLimiter } from '../services/rate-limit.js'
 import type { Site } from '../tenancy/site.js'
 import type { Account } from './hooks.js'
@@ -56,6 +58,10 @@ export interface IdentityDeps {
   /** Stores a kernel job (JobRunner.enqueue). */
   enqueue: (name: string, payload: unknown, options: { site?: Site; singletonKey?: string }) => Promise<unknown>
   log: Logger
+  /** Change notices between processes: cached sessions are dropped everywhere when they end or change. */
+  changes: () => ChangeBus
+  /** How long a session read from the database is used before it is read again (default 5000 ms; 0: no cache). */
+  sessionCacheMs?: number
 }
 
 /** The `kernel.accountMail` job: which address asked for which mail, looked up only when the job runs. */
@@ -68,11 +74,33 @@ export interface AccountMailJob {
 const ONE_DAY = 24 * 3600
 export const MIN_PASSWORD = 10
 
+/** Cache tags of sessions: all of an account's, all on a site. */
+const accountTag = (id: string) => `account:${id}`
+const siteTag = (id: string) => `site:${id}`
+const sessionTag = (hash: string) => `session:${hash}`
+
 export class IdentityService {
   private readonly oneTimeKey: Buffer
+  /**
+   * Live sessions by hash, as read from the database: every request of a signed-in person needs one. Dropped in
+   * every process (change bus) on sign-out, password change or reset, account change or deletion, role change and
+   * site deletion; read again at least every few seconds anyway (which also keeps last_seen_at fresh).
+   */
+  private readonly sessions: SharedCache<SessionAuth>
 
   constructor(private readonly deps: IdentityDeps) {
     this.oneTimeKey = deriveKey(deps.secret, 'one-time-token')
+    this.sessions = new SharedCache<SessionAuth>({ topic: 'kernel.sessions', changes: deps.changes, ttlMs: deps.sessionCacheMs ?? 5000 })
+  }
+
+  /** Cached sessions of these accounts are read again, in every process (after a change is committed). */
+  async accountsChanged(accountIds: readonly string[]): Promise<void> {
+    if (accountIds.length > 0) await this.sessions.invalidate({ tags: accountIds.map(accountTag) })
+  }
+
+  /** Cached sessions on this site are read again, in every process (after the site is deleted). */
+  async siteSessionsChanged(siteId: string): Promise<void> {
+    await this.sessions.invalidate({ tags: [siteTag(siteId)] })
   }
 
   get db(): Database {
@@ -181,6 +209,7 @@ export class IdentityService {
       [accountId, input.name?.trim() ?? null, input.locale !== undefined, input.locale ?? null],
     )) as unknown as [AccountRow[], number]
     if (!rows[0]) throw problems.notFound('No such account.', { code: 'USER_NOT_FOUND' })
+    await this.accountsChanged([accountId])
     return toAccount(rows[0])
   }
 
@@ -218,6 +247,7 @@ export class IdentityService {
       await m.query('UPDATE kernel_account SET password_hash = $2, updated_at = now() WHERE id = $1', [account.id, hash])
       await m.query('DELETE FROM kernel_session WHERE account_id = $1 AND id_hash IS DISTINCT FROM $2', [account.id, keepSessionHash ?? null])
     })
+    await this.accountsChanged([account.id])
   }
 
   // ---- sessions ----
@@ -251,28 +281,41 @@ export class IdentityService {
     return { account: toAccount(row), sessionId, csrfToken }
   }
 
-  /** The session behind a cookie value, if it is alive; touches it at most once a minute. */
+  /**
+   * The session behind a cookie value, if it is alive; touches it at most once a minute. Answered from the
+   * session cache when it holds it (see `sessions`), never past the session's absolute or idle expiry.
+   */
   async session(site: Site, sessionId: string): Promise<SessionAuth | undefined> {
     if (sessionId.length < 20 || sessionId.length > 100) return undefined
     const hash = sha256(sessionId)
+    // Sessions belong to one site: the key says which, so a cookie never answers for another site.
+    return this.sessions.get(`${site.id}:${hash}`, () => this.readSession(site, hash))
+  }
+
+  private async readSession(site: Site, hash: string) {
+    const idleMinutes = kernelSettings(site).sessions.idleMinutes
     const rows = await this.db.query(
       `SELECT a.id, a.email, a.name, a.email_verified_at, a.created_at, a.locale, s.csrf_token, CASE WHEN m.status = 'member' THEN m.role END AS role,
-              s.last_seen_at < now() - interval '1 minute' AS stale
+              s.last_seen_at < now() - interval '1 minute' AS stale,
+              extract(epoch FROM least(s.expires_at, s.last_seen_at + make_interval(mins => $3)) - now()) * 1000 AS ms_left
          FROM kernel_session s
          JOIN kernel_account a ON a.id = s.account_id
          LEFT JOIN kernel_site_member m ON m.site_id = $2 AND m.account_id = a.id
         WHERE s.id_hash = $1 AND s.site_id = $2 AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(mins => $3)`,
-      [hash, site.id, kernelSettings(site).sessions.idleMinutes],
+      [hash, site.id, idleMinutes],
     )
     const row = rows[0]
     if (!row) return undefined
     if (row.stale) await this.db.query('UPDATE kernel_session SET last_seen_at = now() WHERE id_hash = $1', [hash])
-    return { account: toAccount(row), sessionHash: hash, csrfToken: row.csrf_token, role: row.role }
+    const auth: SessionAuth = { account: toAccount(row), sessionHash: hash, csrfToken: row.csrf_token, role: row.role }
+    // Touched now or within the minute: it stays alive at least as long as the cache may keep it.
+    return { value: auth, tags: [sessionTag(hash), accountTag(row.id), siteTag(site.id)], ttlMs: row.stale ? Infinity : Number(row.ms_left) }
   }
 
   async logout(sessionHash: string): Promise<void> {
     await this.db.query('DELETE FROM kernel_session WHERE id_hash = $1', [sessionHash])
+    await this.sessions.invalidate({ tags: [sessionTag(sessionHash)] })
   }
 
   // ---- personal API tokens ----
@@ -415,7 +458,7 @@ export class IdentityService {
   }
 
   async verifyEmail(token: string): Promise<Account> {
-    return this.db.transaction(async m => {
+    const account = await this.db.transaction(async m => {
       const id = await this.spendToken(token, 'verify-email', m)
       // UPDATE … RETURNING answers [rows, count].
       const [rows]: [AccountRow[], number] = await m.query(
@@ -424,6 +467,8 @@ export class IdentityService {
       )
       return toAccount(rows[0]!)
     })
+    await this.accountsChanged([account.id])
+    return account
   }
 
   async requestPasswordReset(site: Site, email: string, origin: string, ip: string): Promise<void> {
@@ -435,7 +480,7 @@ export class IdentityService {
   /** Sets the new password and ends every session of the account. */
   async resetPassword(token: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.deps.hashing)
-    await this.db.transaction(async m => {
+    const id = await this.db.transaction(async m => {
       const id = await this.spendToken(token, 'reset-password', m)
       // Following the link proves the address, too.
       await m.query(
@@ -443,7 +488,9 @@ export class IdentityService {
         [id, hash],
       )
       await m.query('DELETE FROM kernel_session WHERE account_id = $1', [id])
+      return id
     })
+    await this.accountsChanged([id])
   }
 
   // ---- site membership and roles ----
@@ -465,6 +512,7 @@ export class IdentityService {
          ON CONFLICT (site_id, account_id) DO UPDATE SET status = 'member'`,
         [site.id, account.id],
       )
+      await this.accountsChanged([account.id])
       return 'member'
     }
     if (settings.membership === 'invite') throw problems.forbidden('This site is by invitation only: ask an administrator.', { code: 'SITE_INVITE_ONLY' })
@@ -481,6 +529,7 @@ export class IdentityService {
       accountId,
     ])
     if (!count) throw problems.notFound('No pending request of this user.', { code: 'REQUEST_NOT_FOUND' })
+    await this.accountsChanged([accountId])
   }
 
   /** Ends a membership (leaving, or removal by an administrator); never the last administrator. */
@@ -495,11 +544,12 @@ export class IdentityService {
       }
       await m.query('DELETE FROM kernel_site_member WHERE site_id = $1 AND account_id = $2', [site.id, accountId])
     })
+    await this.accountsChanged([accountId])
   }
 
   /** Sets an account's role; answers the change (undefined when the role was already this one). */
   async setRole(site: Site, accountId: string, role: 'admin' | 'member'): Promise<{ from: 'admin' | 'member' | null; to: 'admin' | 'member' } | undefined> {
-    return this.db.transaction(async m => {
+    const change = await this.db.transaction(async m => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`site-roles:${site.id}`])
       const account = (await m.query('SELECT id, email FROM kernel_account WHERE id = $1', [accountId]))[0]
       if (!account) throw problems.notFound('No account with this id.', { code: 'USER_NOT_FOUND' })
@@ -524,5 +574,8 @@ export class IdentityService {
       const from: 'admin' | 'member' | null = before && before.status === 'member' ? before.role : null
       return from === role ? undefined : { from, to: role }
     })
+    // Also when nothing changed: a pending request became a membership.
+    await this.accountsChanged([accountId])
+    return change
   }
 }

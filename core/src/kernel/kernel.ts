@@ -208,8 +208,14 @@ export class Kernel {
       mail: () => this.mail,
       enqueue: (name, payload, options) => this.jobs.enqueue(name, payload, options),
       log: this.log.child({ part: 'identity' }),
+      changes: () => this.changes,
     })
-    this.lifecycle = new AccountLifecycle({ db, hooks: this.hooksOf(identityHooks), siteById: id => this.siteById(id) })
+    this.lifecycle = new AccountLifecycle({
+      db,
+      hooks: this.hooksOf(identityHooks),
+      siteById: id => this.siteById(id),
+      deleted: id => this.identity.accountsChanged([id]),
+    })
     this.jobs = new JobRunner(
       db,
       this.log.child({ part: 'jobs' }),
@@ -230,6 +236,7 @@ export class Kernel {
       () => this.plugins.filter(p => !this.disabled.has(p.loaded.id)).map(p => p.loaded),
       db,
       (site, m) => this.hooksOf(kernelHooks).beforeSiteDelete.call(null, site, m),
+      site => this.identity.siteSessionsChanged(site.id),
     )
     this.rootSettings = new RootSiteSettings({
       config,

@@ -18,6 +18,7 @@ export function createRedisChangeBus(url: string, channel: string, log: Logger):
   let closed = false
   // A notice this process could not send: once Redis is back, everyone is told to start afresh.
   let missed = false
+  let subscribedNow = () => false
 
   const started = (async () => {
     // Loaded only when REDIS_URL is set.
@@ -58,6 +59,7 @@ export function createRedisChangeBus(url: string, channel: string, log: Logger):
       }
     })
     subscribed = true
+    subscribedNow = () => subscriber.isReady
   })()
   started.catch(error => {
     if (!closed) log.error({ err: error }, 'change notices (Redis): cannot connect')
@@ -80,6 +82,7 @@ export function createRedisChangeBus(url: string, channel: string, log: Logger):
       }
     },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
+    listening: () => subscribedNow(),
     async close() {
       if (closed) return
       closed = true

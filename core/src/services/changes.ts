@@ -21,6 +21,11 @@ export interface ChangeBus {
   publish(topic: string, message: unknown): Promise<void>
   /** Listens to a topic; returns the function that stops listening. */
   subscribe(topic: string, listener: ChangeListener): () => void
+  /**
+   * Whether notices from the other processes reach this one now. While false, a cache must not answer from
+   * what it holds (notices may be missing); when it is back, every listener gets RESYNC. Absent: always true.
+   */
+  listening?(): boolean
   close(): Promise<void>
 }
 
@@ -62,6 +67,7 @@ export function createLocalChangeBus(log: Logger): ChangeBus {
       local.deliver(topic, message)
     },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
+    listening: () => true,
     async close() {},
   }
 }
@@ -78,7 +84,8 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
 
   const connect = async (): Promise<void> => {
     if (closed) return
-    const c = new pg.Client({ connectionString: url, application_name: 'plein-changes' })
+    // Keep-alive: a connection that silently went away is noticed (and notices are not trusted meanwhile).
+    const c = new pg.Client({ connectionString: url, application_name: 'plein-changes', keepAlive: true })
     c.on('error', error => {
       log.warn({ err: error }, 'change notices: connection lost; reconnecting')
       c.end().catch(() => undefined)
@@ -140,6 +147,7 @@ export function createPostgresChangeBus(url: string, log: Logger, query: (sql: s
       await query('SELECT pg_notify($1, $2)', [CHANNEL, payload])
     },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
+    listening: () => client !== undefined,
     async close() {
       closed = true
       clearTimeout(retry)

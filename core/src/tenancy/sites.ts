@@ -42,6 +42,8 @@ export class SiteDirectory {
     private readonly plugins: () => readonly LoadedPlugin[],
     private readonly db: () => Database,
     private readonly beforeDelete: (site: Site, m: EntityManager) => Promise<Denial | undefined>,
+    /** After a deletion is committed (the kernel drops the site's cached sessions). */
+    private readonly afterDelete?: (site: Site) => Promise<void>,
   ) {}
 
   /** Every plugin this installation has loaded, in boot order: what a subsite may enable. */
@@ -152,5 +154,6 @@ export class SiteDirectory {
       await m.query('DELETE FROM kernel_job WHERE site_id = $1', [site.id])
       await m.query('DELETE FROM kernel_site WHERE id = $1', [site.id])
     })
+    await this.afterDelete?.(site)
   }
 }

@@ -25,12 +25,15 @@ export const groupsPlugin = definePlugin({
   hooks: groupsHooks,
   seed: groupsSeeder,
   register(ctx) {
-    const store = new GroupsStore(() => ctx.db)
+    const store = new GroupsStore(
+      () => ctx.db,
+      () => ctx.changes,
+    )
     const guard = new GroupGuard(ctx, store)
     const service = new GroupService(ctx, store, guard)
     ctx.provide(groupsServiceRef, () => ({
       membership: (site, groupId, accountId) => store.membership(site, groupId, accountId),
-      groupsOf: (site, accountId) => store.groupsOf(site, accountId),
+      groupsOf: async (site, accountId) => [...(await store.groupsOf(site, accountId))],
       admins: async (site, groupId) =>
         (
           await ctx.db.query(`SELECT account_id FROM groups_member WHERE site_id = $1 AND group_id = $2 AND status = 'member' AND role IN ('owner', 'admin')`, [
@@ -131,6 +134,8 @@ export const groupsPlugin = definePlugin({
       )
       return undefined
     })
+
+    ctx.hooks.identity.accountDeleted.tap(account => store.membershipsChanged([account.id]))
 
     ctx.hooks.identity.exportAccount.tap(async (data, account) => ({
       ...data,

@@ -56,6 +56,7 @@ export class GroupService {
         await m.query(`INSERT INTO groups_member (site_id, group_id, account_id, role, status) VALUES ($1, $2, $3, 'owner', 'member')`, [c.site.id, id, user.id])
       },
     )
+    await this.store.membershipsChanged([user.id])
     return id
   }
 
@@ -102,6 +103,7 @@ export class GroupService {
         await m.query(`UPDATE entity SET container_id = NULL, read_access = '{}', updated_at = now() WHERE site_id = $1 AND container_id = $2`, [c.site.id, group.entity.id])
       }
     })
+    await this.store.groupGone(group.entity.id)
   }
 
   /** Joins an open group, asks to join a closed one, or accepts an invitation; answers the viewer's status. */
@@ -114,6 +116,7 @@ export class GroupService {
     if (group.fields.hidden && current?.status !== 'invited' && !c.viewer.isAdmin) throw notFound()
     if (direct) {
       await this.ctx.db.transaction(m => this.store.setMembership(m, c.site, group.entity.id, user.id, { role: 'member', status: 'member' }))
+      await this.store.membershipsChanged([user.id])
       await this.hooks.memberJoined.call(c.site, this.event(c, group, user.id))
       return 'member'
     }
@@ -136,6 +139,7 @@ export class GroupService {
   async approve(c: RequestContext, groupId: string, userId: string): Promise<void> {
     const group = await this.pendingOf(c, groupId, userId)
     await this.ctx.db.transaction(m => this.store.setMembership(m, c.site, group.entity.id, userId, { role: 'member', status: 'member' }))
+    await this.store.membershipsChanged([userId])
     await this.hooks.memberJoined.call(c.site, this.event(c, group, userId))
   }
 
@@ -188,6 +192,7 @@ export class GroupService {
       if (target.role === 'admin' && !actorIsOwner) throw problems.forbidden('Only the owner removes administrators.', { code: 'NOT_GROUP_OWNER' })
     }
     await this.ctx.db.transaction(m => this.store.removeMembership(m, c.site, group.entity.id, targetId))
+    await this.store.membershipsChanged([targetId])
     if (target.status === 'member') await this.hooks.memberLeft.call(c.site, this.event(c, group, targetId))
   }
 
@@ -213,6 +218,7 @@ export class GroupService {
       // Someone who asked to join and is then invited is simply in.
       const status = current?.status === 'pending' ? 'member' : 'invited'
       await this.ctx.db.transaction(m => this.store.setMembership(m, c.site, group.entity.id, userId!, { role: 'member', status, invitedBy: inviter.id }))
+      await this.store.membershipsChanged([userId])
       const event = { groupId: group.entity.id, accountId: userId, actorId: inviter.id, site: c.site }
       if (status === 'member') await this.hooks.memberJoined.call(c.site, event)
       else await this.hooks.invited.call(c.site, event)
@@ -257,6 +263,7 @@ export class GroupService {
     const group = await this.invitation(c, groupId)
     const me = c.viewer.user!.id
     await this.ctx.db.transaction(m => this.store.setMembership(m, c.site, group.entity.id, me, { role: 'member', status: 'member' }))
+    await this.store.membershipsChanged([me])
     await this.hooks.memberJoined.call(c.site, { groupId: group.entity.id, accountId: me, actorId: me, site: c.site })
   }
 

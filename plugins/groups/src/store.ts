@@ -1,5 +1,5 @@
 // SQL of the groups plugin: groups, memberships and e-mailed invitations.
-import { cursorColumn, cursorTime, decodeCursor, toPage, type Database, type Page, type Site } from '@plein/core'
+import { cursorColumn, cursorTime, decodeCursor, SharedCache, toPage, type ChangeBus, type Database, type Page, type Site } from '@plein/core'
 import type { EntityManager } from 'typeorm'
 import type { GroupRole, MemberStatus, Membership } from './api.js'
 
@@ -26,8 +26,23 @@ export interface MemberRow {
 
 type Runner = Pick<Database, 'query'> | EntityManager
 
+const accountTag = (id: string) => `account:${id}`
+const groupTag = (id: string) => `group:${id}`
+
 export class GroupsStore {
-  constructor(private readonly db: () => Database) {}
+  /**
+   * The groups each account is a full member of, per site: read for every request of a signed-in person
+   * (access.viewerTokens). Dropped in every process after a membership change (`membershipsChanged`, after
+   * the commit), and read again every few seconds anyway.
+   */
+  private readonly memberOf: SharedCache<readonly string[]>
+
+  constructor(
+    private readonly db: () => Database,
+    changes: () => ChangeBus,
+  ) {
+    this.memberOf = new SharedCache({ topic: 'groups.memberships', changes })
+  }
 
   async fields(ids: string[], m: Runner = this.db()): Promise<Map<string, GroupFields>> {
     if (ids.length === 0) return new Map()
@@ -76,12 +91,27 @@ export class GroupsStore {
     return new Map(rows.map(r => [r.group_id, { groupId: r.group_id, accountId: r.account_id, role: r.role, status: r.status }]))
   }
 
-  async groupsOf(site: Site, accountId: string): Promise<string[]> {
-    const rows: Array<{ group_id: string }> = await this.db().query(
-      `SELECT group_id FROM groups_member WHERE site_id = $1 AND account_id = $2 AND status = 'member'`,
-      [site.id, accountId],
-    )
-    return rows.map(r => r.group_id)
+  /** The groups an account is a full member of on a site (a frozen list, from the cache when it holds it). */
+  async groupsOf(site: Site, accountId: string): Promise<readonly string[]> {
+    const groups = await this.memberOf.get(`${site.id}:${accountId}`, async () => {
+      const rows: Array<{ group_id: string }> = await this.db().query(
+        `SELECT group_id FROM groups_member WHERE site_id = $1 AND account_id = $2 AND status = 'member'`,
+        [site.id, accountId],
+      )
+      const ids = Object.freeze(rows.map(r => r.group_id))
+      return { value: ids, tags: [accountTag(accountId), ...ids.map(groupTag)] }
+    })
+    return groups!
+  }
+
+  /** Call after a committed change of these accounts' memberships: every process reads them again. */
+  async membershipsChanged(accountIds: readonly string[]): Promise<void> {
+    if (accountIds.length > 0) await this.memberOf.invalidate({ tags: accountIds.map(accountTag) })
+  }
+
+  /** Call after a group is deleted (committed): every process reads its former members' groups again. */
+  async groupGone(groupId: string): Promise<void> {
+    await this.memberOf.invalidate({ tags: [groupTag(groupId)] })
   }
 
   /** Insert or change a membership row, keeping member_count right. */

@@ -2,6 +2,7 @@
 import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type PluginContext, type Site } from '@plein/core'
 import { searchHooks, searchIndexerRef, type SearchEngine } from './api.js'
 import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
+import { SearchMarkVectors1767000000000 } from './migrations/SearchMarkVectors1767000000000.js'
 import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
 import { searchSeeder } from './seed.js'
@@ -15,7 +16,7 @@ const BACKFILL_BATCH = 200
 export const searchPlugin = definePlugin({
   id: 'search',
   url: import.meta.url,
-  migrations: [SearchCreateText1764900000000],
+  migrations: [SearchCreateText1764900000000, SearchMarkVectors1767000000000],
   hooks: searchHooks,
   seed: searchSeeder,
   register(ctx) {

@@ -2,7 +2,8 @@
 // title weighted above body, access filtered in the same query, cursor paging over (rank, id). Only the newest
 // CANDIDATES readable matches are ranked, so a query's cost is bounded by that, not by how many items match
 // (docs/search-and-notifications.md, "At scale"). Two plans give the same answer; the engine picks one from
-// the planner's estimate of the number of matches (see choosePath).
+// the planner's estimates (see choosePlan). Every vector carries marks (its site, the month and year it was
+// created) so that the GIN index finds a word's matches on one site and in a recent span only (see marksSql).
 import { ENTITY_SQL, escapeHtml, HttpProblem, type EntityRecord, type EntityRow, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { SearchDocument, SearchEngine, SearchHit, SearchQuery } from './api.js'
 
@@ -24,6 +25,18 @@ export const MIN_PREFIX = 3
 export const INDEX_PATH_FACTOR = 7
 /** How the newest CANDIDATES readable matches are found; both give the same rows. */
 export type SearchPath = 'index' | 'newest'
+/**
+ * The spans the GIN path tries, in months back from the current month (the current month and the months
+ * before it): the first whose estimated matches reach SPAN_MARGIN × CANDIDATES is searched; when it holds
+ * fewer readable matches than CANDIDATES, the whole site is searched instead.
+ */
+export const SPANS = [1, 2, 4, 8, 16, 32, 64] as const
+export const SPAN_MARGIN = 3
+/** The plan of one query: its path, and for the GIN path the first month (YYYYMM) of the span searched (none: all). */
+export interface SearchPlan {
+  path: SearchPath
+  since?: string
+}
 /** statement_timeout of a search query (ms). */
 export const STATEMENT_TIMEOUT_MS = 3000
 
@@ -36,21 +49,54 @@ export const vectorSql = (title: string, body: string) =>
   `setweight(to_tsvector('dutch', ${title}), 'A') || setweight(to_tsvector('english', ${title}), 'A') || setweight(to_tsvector('simple', ${title}), 'A') ||
    setweight(to_tsvector('dutch', ${body}), 'B') || setweight(to_tsvector('english', ${body}), 'B') || setweight(to_tsvector('simple', ${body}), 'B')`
 
+/**
+ * The marks every indexed item's vector carries besides its words: `~s<site id>`, `~y<year>` and
+ * `~m<year><month>` of its creation (UTC). Words never produce them (queryWords keeps letters and digits only,
+ * and a lexeme starting with `~` matches no prefix of a word), and ranking ignores them (no query word is one).
+ */
+export const marksSql = (site: string, created: string) =>
+  `array_to_tsvector(ARRAY['~s' || (${site})::text, '~y' || to_char((${created}) AT TIME ZONE 'UTC', 'YYYY'), '~m' || to_char((${created}) AT TIME ZONE 'UTC', 'YYYYMM')])`
+
+/** An item's whole vector: its words (vectorSql) and its marks (marksSql). */
+export const documentSql = (title: string, body: string, site: string, created: string) => `(${vectorSql(title, body)} || ${marksSql(site, created)})`
+
+/** The marks a match must carry: the site's, and when `since` (YYYYMM) is given, a month or year from then on. */
+export function marksQuery(siteId: string, since: string | undefined, now: Date): string {
+  const site = `'~s${siteId}'`
+  if (!since) return site
+  const year = Number(since.slice(0, 4))
+  const terms: string[] = []
+  for (let month = Number(since.slice(4)); month <= 12; month++) terms.push(`'~m${year}${String(month).padStart(2, '0')}'`)
+  // Every later year up to next year's (an item stamped a little ahead by another process's clock).
+  const last = Math.max(now.getUTCFullYear(), new Date().getUTCFullYear()) + 1
+  for (let y = year + 1; y <= last; y++) terms.push(`'~y${y}'`)
+  return `${site} & (${terms.join(' | ')})`
+}
+
+/** The first month (YYYYMM) of a span of `months` months ending with the current one. */
+export function spanStart(months: number, now: Date): string {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1))
+  return `${start.getUTCFullYear()}${String(start.getUTCMonth() + 1).padStart(2, '0')}`
+}
+
+const monthStartOf = (since: string) => new Date(Date.UTC(Number(since.slice(0, 4)), Number(since.slice(4)) - 1, 1))
+
 interface Cursor {
   rank: number
   id: string
-  /** The path the first page took: later pages take it too (an older cursor has none and is estimated again). */
-  path?: SearchPath
+  /** The plan the first page took: later pages take it too (an older cursor has none and is planned again). */
+  plan?: SearchPlan
 }
 
-const PATH_CODE = { index: 'i', newest: 'n' } as const
-const encode = (c: Cursor) => Buffer.from(`${c.rank}|${c.id}${c.path ? `|${PATH_CODE[c.path]}` : ''}`).toString('base64url')
+const encodePlan = (p: SearchPlan) => (p.path === 'newest' ? 'n' : `i${p.since ?? ''}`)
+const encode = (c: Cursor) => Buffer.from(`${c.rank}|${c.id}${c.plan ? `|${encodePlan(c.plan)}` : ''}`).toString('base64url')
 function decode(value: string | undefined): Cursor | undefined {
   if (!value) return undefined
   const text = Buffer.from(value, 'base64url').toString('utf8')
   const [rank, id, code, ...rest] = text.split('|')
-  const path = code === undefined ? undefined : code === 'i' ? 'index' : code === 'n' ? 'newest' : null
-  if (!rank || !id || !Number.isFinite(Number(rank)) || !/^[0-9a-f-]{36}$/.test(id) || path === null || rest.length > 0) {
+  const span = code === undefined ? undefined : /^i(\d{4}(?:0[1-9]|1[0-2]))?$/.exec(code)
+  const plan: SearchPlan | undefined | null = code === undefined ? undefined : code === 'n' ? { path: 'newest' } : span ? { path: 'index', ...(span[1] ? { since: span[1] } : {}) } : null
+  if (!rank || !id || !Number.isFinite(Number(rank)) || !/^[0-9a-f-]{36}$/.test(id) || plan === null || rest.length > 0) {
     throw new HttpProblem({
       status: 400,
       detail: 'The cursor is not valid: pass the nextCursor of an earlier answer unchanged.',
@@ -58,17 +104,18 @@ function decode(value: string | undefined): Cursor | undefined {
       errors: [{ in: 'query', location: { name: 'cursor' }, detail: 'is not a cursor this API gave out', code: 'cursor' }],
     })
   }
-  return { rank: Number(rank), id, ...(path ? { path } : {}) }
+  return { rank: Number(rank), id, ...(plan ? { plan } : {}) }
 }
 
 export class PostgresSearchEngine implements SearchEngine {
   /**
    * candidates: how many of the newest readable matches are ranked (default CANDIDATES); path: always this
-   * path instead of choosing one per query (tests, benchmarks).
+   * path instead of choosing one per query, and span: for the GIN path, always a span of this many months
+   * (tests, benchmarks; without it the GIN path still chooses its span).
    */
   constructor(
     private readonly ctx: PluginContext,
-    private readonly options: { candidates?: number; path?: SearchPath } = {},
+    private readonly options: { candidates?: number; path?: SearchPath; span?: number } = {},
   ) {}
 
   async index(entity: EntityRecord, document: SearchDocument): Promise<void> {
@@ -83,7 +130,7 @@ export class PostgresSearchEngine implements SearchEngine {
     // PostgreSQL text cannot hold NUL; a stray one must not keep an item out of the index for ever.
     const body = document.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY)
     await this.ctx.db.transaction(async m => {
-      await m.query(`UPDATE entity SET search_vector = ${vectorSql('$2', '$3')} WHERE id = $1`, [entity.id, document.title.replace(/\u0000/g, ' '), body])
+      await m.query(`UPDATE entity SET search_vector = ${documentSql('$2', '$3', 'site_id', 'created_at')} WHERE id = $1`, [entity.id, document.title.replace(/\u0000/g, ' '), body])
       await m.query(
         `INSERT INTO search_text (entity_id, body) VALUES ($1, $2) ON CONFLICT (entity_id) DO UPDATE SET body = EXCLUDED.body, indexed_at = now()`,
         [entity.id, body],
@@ -99,13 +146,9 @@ export class PostgresSearchEngine implements SearchEngine {
     const words = queryWords(query.q)
     if (words.length === 0 || query.kinds.length === 0) return { hits: [], nextCursor: null }
     const cursor = decode(query.cursor)
-    const where = this.ctx.access.readableWhere(viewer, site, 'e', 1)
-    const params: unknown[] = [...where.params]
-    const add = (value: unknown) => {
-      params.push(value)
-      return `$${params.length}`
-    }
-    const placeholders = words.map(w => add(w))
+    // Spans are counted back from the kernel's clock; marks run to next year of the later of it and the real time.
+    const now = this.ctx.clock?.now() ?? new Date()
+    const count = Math.max(1, Math.floor(this.options.candidates ?? CANDIDATES))
     // A word matches stemmed (Dutch or English) or as typed; the last one also as a prefix (as you type),
     // when it has at least MIN_PREFIX characters: a shorter prefix matches too much to be worth ranking.
     const term = (p: string, i: number, { prefix, weight }: { prefix: boolean; weight: string }) => {
@@ -114,68 +157,91 @@ export class PostgresSearchEngine implements SearchEngine {
       const asTyped = prefix && i === words.length - 1 && words[i]!.length >= MIN_PREFIX ? `to_tsquery('simple', ${p} || ':*${weight}')` : stemmed('simple')
       return `(${stemmed('dutch')} || ${stemmed('english')} || ${asTyped})`
     }
-    const all = (prefix: boolean, weight: string, ps = placeholders) => ps.map((p, i) => term(p, i, { prefix, weight })).join(' && ')
-    const match = all(true, '')
-    // The snippet marks any of the words: with all of them required, a query whose words are split between
-    // title and body would find no passage in the body and come back without highlights.
-    const anyWord = placeholders.map((p, i) => term(p, i, { prefix: true, weight: '' })).join(' || ')
-    // The score: 2 when every word is in the title (weight A), plus 1 when every word matches exactly (not
-    // only as a prefix), plus ts_rank_cd normalised to [0, 1) (title weighted above body by the vector's weights).
-    const score = `(CASE WHEN c.v @@ (${all(true, 'A')}) THEN 2 ELSE 0 END + CASE WHEN c.v @@ (${all(false, '')}) THEN 1 ELSE 0 END)::float8
+    const all = (ps: string[], prefix: boolean, weight: string) => ps.map((p, i) => term(p, i, { prefix, weight })).join(' && ')
+
+    /** The statement for one plan, with its own parameters. */
+    const statement = (plan: SearchPlan) => {
+      const where = this.ctx.access.readableWhere(viewer, site, 'e', 1)
+      const params: unknown[] = [...where.params]
+      const add = (value: unknown) => {
+        params.push(value)
+        return `$${params.length}`
+      }
+      const placeholders = words.map(w => add(w))
+      const match = all(placeholders, true, '')
+      // The snippet marks any of the words: with all of them required, a query whose words are split between
+      // title and body would find no passage in the body and come back without highlights.
+      const anyWord = placeholders.map((p, i) => term(p, i, { prefix: true, weight: '' })).join(' || ')
+      // The score: 2 when every word is in the title (weight A), plus 1 when every word matches exactly (not
+      // only as a prefix), plus ts_rank_cd normalised to [0, 1) (title weighted above body by the vector's weights).
+      const score = `(CASE WHEN c.v @@ (${all(placeholders, true, 'A')}) THEN 2 ELSE 0 END + CASE WHEN c.v @@ (${all(placeholders, false, '')}) THEN 1 ELSE 0 END)::float8
                    + ts_rank_cd(c.v, (${match}), 32)::float8`
-    // `IS TRUE` keeps the kind filter (all enabled kinds, nearly every row) from being ANDed into the GIN
-    // match as a bitmap of the whole site: measured, that bitmap cost more than the rare word's matches.
-    const clauses = [where.sql, `(e.kind = ANY(${add(query.kinds)}::text[])) IS TRUE`]
-    if (query.containerId) clauses.push(`e.container_id = ${add(query.containerId)}`)
-    if (query.from) clauses.push(`e.created_at >= ${add(query.from)}`)
-    if (query.to) clauses.push(`e.created_at < ${add(query.to)}`)
-    const after = cursor ? `WHERE (r.rank, r.id) < (${add(cursor.rank)}::float8, ${add(cursor.id)}::uuid)` : ''
-    const limit = add(query.limit + 1)
-    // Only the newest CANDIDATES readable matches are ranked (the subquery's LIMIT): the cost is bounded by
-    // that, not by how many items match. Two ways to find them, with the same rows as the answer:
-    //  - newest: walk the site's items newest first (entity_site_created) and test each one's vector, stopping
-    //    at CANDIDATES; cheap when most items match, but every item read costs a detoast of its vector.
-    //  - index: take every match from the GIN index (behind OFFSET 0, so that neither the readers bitmap nor
-    //    the newest-first index is combined with it), filter and sort those by date; no vector is detoasted
-    //    before the candidates are chosen, but every match is a heap read.
-    // The planner alone took the newest-first walk for words of middling frequency (it does not know the
-    // detoast's cost): 57,310 rows read, 503 ms, against 134 ms for the GIN path (1,000,000 items).
-    // The vector is detoasted once per candidate (`|| ''`), not once per use in the score; ts_headline runs
-    // only for the page, and the page's entity rows come back with it (no lookup per hit).
-    const path = this.options.path ?? cursor?.path
-    const count = Math.max(1, Math.floor(this.options.candidates ?? CANDIDATES))
-    const candidates = (chosen: SearchPath) => {
-      const source =
-        chosen === 'index'
-          ? `(SELECT * FROM entity e WHERE e.site_id = ${add(site.id)} AND e.search_vector @@ (${match}) OFFSET 0) e WHERE ${clauses.join(' AND ')}`
-          : `entity e WHERE ${[...clauses, `e.search_vector @@ (${match})`].join(' AND ')}`
-      return `SELECT e.id, e.search_vector AS v0 FROM ${source}
-                  ORDER BY e.created_at DESC, e.id DESC LIMIT ${count}`
+      // `IS TRUE` keeps the kind filter (all enabled kinds, nearly every row) from being ANDed into the GIN
+      // match as a bitmap of the whole site: measured, that bitmap cost more than the rare word's matches.
+      const clauses = [where.sql, `(e.kind = ANY(${add(query.kinds)}::text[])) IS TRUE`]
+      if (query.containerId) clauses.push(`e.container_id = ${add(query.containerId)}`)
+      if (query.from) clauses.push(`e.created_at >= ${add(query.from)}`)
+      if (query.to) clauses.push(`e.created_at < ${add(query.to)}`)
+      const after = cursor ? `WHERE (r.rank, r.id) < (${add(cursor.rank)}::float8, ${add(cursor.id)}::uuid)` : ''
+      const limit = add(query.limit + 1)
+      // Only the newest CANDIDATES readable matches are ranked (the LIMIT): the cost is bounded by that, not
+      // by how many items match. Two ways to find them, with the same rows as the answer:
+      //  - newest: walk the site's items newest first (entity_site_created), detoast each one's vector once,
+      //    test it and, for the candidates, score the same copy; stop at CANDIDATES. Cheap when most items
+      //    match; every item read costs a detoast.
+      //  - index: the GIN index gives the matches that carry the site's mark (and, with a span, a month or
+      //    year mark from `since` on: the newest part of the site), behind OFFSET 0 so that neither the
+      //    readers bitmap nor the newest-first index is combined with it; those are filtered and sorted by
+      //    date, and only the candidates' vectors are detoasted. Every match in the span is a heap read.
+      // ts_headline runs only for the page, and the page's entity rows come back with it (no lookup per hit).
+      const candidates =
+        plan.path === 'index'
+          ? `SELECT c.id, c.v FROM (
+               SELECT e.id, e.search_vector AS v0
+                 FROM (SELECT * FROM entity e WHERE e.site_id = ${add(site.id)} AND e.search_vector @@ ((${match}) && ${add(marksQuery(site.id, plan.since, now))}::tsquery) OFFSET 0) e
+                WHERE ${clauses.join(' AND ')}
+                ORDER BY e.created_at DESC, e.id DESC LIMIT ${count}
+             ) m CROSS JOIN LATERAL (SELECT m.id, m.v0 || ''::tsvector AS v OFFSET 0) c`
+          : `SELECT w.id, w.v FROM (
+               SELECT e.id, e.search_vector || ''::tsvector AS v FROM entity e WHERE ${clauses.join(' AND ')}
+                ORDER BY e.created_at DESC, e.id DESC OFFSET 0
+             ) w WHERE w.v @@ (${match}) LIMIT ${count}`
+      const sql = `WITH ranked AS MATERIALIZED (SELECT c.id, ${score} AS rank FROM (${candidates}) c),
+         page AS (SELECT r.id, r.rank FROM ranked r ${after} ORDER BY r.rank DESC, r.id DESC LIMIT ${limit})
+         SELECT ${ENTITY_SQL.columns('e')}, p.rank, (SELECT count(*) FROM ranked)::int AS candidates,
+                ts_headline('dutch', coalesce(nullif(t.body, ''), e.title), (${anyWord}),
+                            'StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter=" … "') AS snippet
+           FROM page p JOIN entity e ON e.id = p.id LEFT JOIN search_text t ON t.entity_id = p.id
+          ORDER BY p.rank DESC, p.id DESC`
+      return { sql, params }
     }
-    const sql = (chosen: SearchPath) => `WITH ranked AS MATERIALIZED (
-         SELECT c.id, ${score} AS rank
-           FROM (${candidates(chosen)}) m
-                CROSS JOIN LATERAL (SELECT m.id, m.v0 || ''::tsvector AS v OFFSET 0) c
-       ),
-       page AS (SELECT r.id, r.rank FROM ranked r ${after} ORDER BY r.rank DESC, r.id DESC LIMIT ${limit})
-       SELECT ${ENTITY_SQL.columns('e')}, p.rank,
-              ts_headline('dutch', coalesce(nullif(t.body, ''), e.title), (${anyWord}),
-                          'StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter=" … "') AS snippet
-         FROM page p JOIN entity e ON e.id = p.id LEFT JOIN search_text t ON t.entity_id = p.id
-        ORDER BY p.rank DESC, p.id DESC`
-    // The path is chosen on the first page and carried in the cursor, so a page sequence keeps one plan
-    // (both give the same rows; this saves the estimate on later pages).
-    const estimate = { sql: `e.search_vector @@ (${all(true, '', words.map((_, i) => `$${i + 2}`))})`, params: [site.id, ...words] }
-    const { rows, chosen } = await this.run(async m => {
-      const chosen = path ?? (await choosePath(m, estimate, count))
-      return { rows: (await m.query(sql(chosen), params)) as Array<EntityRow & { rank: number; snippet: string | null }>, chosen }
+    type Row = EntityRow & { rank: number; candidates: number; snippet: string | null }
+
+    // The plan is chosen on the first page and carried in the cursor, so a page sequence keeps one plan
+    // (every plan gives the same rows; this saves the estimate on later pages).
+    const estimate = { sql: `e.search_vector @@ (${all(words.map((_, i) => `$${i + 2}`), true, '')})`, params: [site.id, ...words] }
+    const { rows, plan } = await this.run(async m => {
+      const planned = cursor?.plan
+      let plan: SearchPlan = planned ?? (await choosePlan(m, estimate, count, now))
+      if (!planned && this.options.path === 'index' && this.options.span) plan = { path: 'index', since: spanStart(this.options.span, now) }
+      else if (this.options.path && this.options.path !== plan.path) plan = this.options.path === 'index' ? { path: 'index', ...(await spanOf(m, estimate, count, now)) } : { path: 'newest' }
+      let run = statement(plan)
+      let rows = (await m.query(run.sql, run.params)) as Row[]
+      // A span with fewer readable matches than CANDIDATES (or none left for this page) is not enough:
+      // the whole site then. (A plan carried in a cursor was enough on the first page, or it would not be there.)
+      if (plan.path === 'index' && plan.since && !planned && (rows[0]?.candidates ?? 0) < count) {
+        plan = { path: 'index' }
+        run = statement(plan)
+        rows = (await m.query(run.sql, run.params)) as Row[]
+      }
+      return { rows, plan }
     })
     const more = rows.length > query.limit
     const shown = more ? rows.slice(0, query.limit) : rows
     const last = shown[shown.length - 1]
     return {
       hits: shown.map(r => ({ id: r.id, snippet: highlight(r.snippet ?? ''), entity: ENTITY_SQL.fromRow(r) })),
-      nextCursor: more && last ? encode({ rank: last.rank, id: last.id, path: chosen }) : null,
+      nextCursor: more && last ? encode({ rank: last.rank, id: last.id, plan }) : null,
     }
   }
 
@@ -204,23 +270,61 @@ interface Queryable {
   query(sql: string, params?: unknown[]): Promise<any[]>
 }
 
+interface Estimates {
+  /** The site's items. */
+  items: number
+  /** Those matching. */
+  matches: number
+  /** The site's items created in each of SPANS (months back), same order. */
+  since: number[]
+}
+
 /**
- * Chooses the path from the planner's estimates of the site's items and of those matching ($1 is the site):
- * one EXPLAIN, planning only (no rows read, ~0.3 ms), from the column statistics. A bounded count on the GIN
- * index (`LIMIT 5000`) was measured too: 0.4–6 ms for rare words, but 35–135 ms for common ones.
+ * The planner's estimates ($1 is the site): one EXPLAIN, planning only (no rows read, ~0.3–0.6 ms), from the
+ * column statistics. A bounded count on the GIN index (`LIMIT 5000`) was measured too: 0.4–6 ms for rare
+ * words, but 35–135 ms for common ones.
  */
-async function choosePath(m: Queryable, match: { sql: string; params: unknown[] }, candidates: number): Promise<SearchPath> {
-  const rows = await m.query(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM entity e WHERE e.site_id = $1 UNION ALL SELECT 1 FROM entity e WHERE e.site_id = $1 AND ${match.sql}`,
-    match.params,
-  )
+async function estimate(m: Queryable, match: { sql: string; params: unknown[] }, now: Date): Promise<Estimates | undefined> {
+  const spans = SPANS.map(months => monthStartOf(spanStart(months, now)))
+  const branches = [
+    'SELECT 1 FROM entity e WHERE e.site_id = $1',
+    `SELECT 1 FROM entity e WHERE e.site_id = $1 AND ${match.sql}`,
+    ...spans.map((_, i) => `SELECT 1 FROM entity e WHERE e.site_id = $1 AND e.created_at >= $${match.params.length + 1 + i}::timestamptz`),
+  ]
+  const rows = await m.query(`EXPLAIN (FORMAT JSON) ${branches.join(' UNION ALL ')}`, [...match.params, ...spans])
   const raw = rows[0]?.['QUERY PLAN']
   type Plan = { 'Plan Rows'?: number; Plans?: Plan[] }
   const plans = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan?: Plan }>)[0]?.Plan?.Plans
-  const items = plans?.[0]?.['Plan Rows']
-  const matches = plans?.[1]?.['Plan Rows']
-  if (items === undefined || matches === undefined) return 'newest'
-  return matches * matches <= INDEX_PATH_FACTOR * candidates * items ? 'index' : 'newest'
+  const figures = plans?.map(p => p['Plan Rows'])
+  if (!figures || figures.length !== branches.length || figures.some(f => f === undefined)) return undefined
+  const [items, matches, ...since] = figures as number[]
+  return { items: items!, matches: matches!, since }
+}
+
+/**
+ * Chooses the plan from the estimates. The newest-first walk while estimated matches² > INDEX_PATH_FACTOR ×
+ * CANDIDATES × items (it reads about CANDIDATES × items / matches items), else the GIN path, over the
+ * shortest span expected to hold SPAN_MARGIN × CANDIDATES matches (or the whole site).
+ */
+async function choosePlan(m: Queryable, match: { sql: string; params: unknown[] }, candidates: number, now: Date): Promise<SearchPlan> {
+  const e = await estimate(m, match, now)
+  if (!e) return { path: 'newest' }
+  if (e.matches * e.matches > INDEX_PATH_FACTOR * candidates * e.items) return { path: 'newest' }
+  return { path: 'index', ...pickSpan(e, candidates, now) }
+}
+
+async function spanOf(m: Queryable, match: { sql: string; params: unknown[] }, candidates: number, now: Date): Promise<{ since?: string }> {
+  const e = await estimate(m, match, now)
+  return e ? pickSpan(e, candidates, now) : {}
+}
+
+function pickSpan(e: Estimates, candidates: number, now: Date): { since?: string } {
+  const wanted = SPAN_MARGIN * candidates
+  if (e.matches <= wanted || e.items <= 0) return {}
+  const i = e.since.findIndex(items => (e.matches * items) / e.items >= wanted)
+  // A span that is (nearly) the whole site saves nothing: search it all.
+  if (i < 0 || e.since[i]! >= 0.8 * e.items) return {}
+  return { since: spanStart(SPANS[i]!, now) }
 }
 
 function sqlState(error: unknown): string | undefined {

@@ -2,7 +2,7 @@
 // PostgresSearchEngine.index does one at a time (same vector, same stored text).
 import type { Database, PluginSeeder } from '@plein/core'
 import { searchSeederRef, type SearchSeedDocument } from './api.js'
-import { vectorSql } from './postgres-engine.js'
+import { documentSql } from './postgres-engine.js'
 
 const MAX_BODY = 200_000
 
@@ -14,7 +14,7 @@ async function indexChunk(db: Database, documents: SearchSeedDocument[]): Promis
   await db.transaction(async m => {
     // Only items not indexed yet: a second run with the same seed changes nothing.
     await m.query(
-      `UPDATE entity e SET search_vector = ${vectorSql('d.title', 'd.body')}
+      `UPDATE entity e SET search_vector = ${documentSql('d.title', 'd.body', 'e.site_id', 'e.created_at')}
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d (id, title, body)
         WHERE e.id = d.id AND e.search_vector IS NULL`,
       [ids, titles, bodies],
@@ -27,7 +27,7 @@ export const searchSeeder: PluginSeeder = {
   stage: 'services',
   async run(seed) {
     // Items whose seeders give their text get their vector in the INSERT itself; index() then only stores the text.
-    seed.computeEntityColumn('search_vector', (title, text) => vectorSql(title, `left(${text}, ${MAX_BODY})`))
+    seed.computeEntityColumn('search_vector', (title, text, columns) => documentSql(title, `left(${text}, ${MAX_BODY})`, columns.site_id!, columns.created_at!))
     seed.provide(searchSeederRef, {
       async index(documents: SearchSeedDocument[]) {
         // Building the vectors is the most expensive part of seeding: two halves on two connections.

@@ -9,7 +9,7 @@ import { commentsPlugin } from '@plein/plugin-comments'
 import { groupsPlugin } from '@plein/plugin-groups'
 import { searchPlugin } from '@plein/plugin-search'
 import { ANONYMOUS } from '@plein/core'
-import { PostgresSearchEngine, vectorSql, type SearchPath } from '../src/postgres-engine.js'
+import { PostgresSearchEngine, documentSql, type SearchPath } from '../src/postgres-engine.js'
 import { expectProblem, ids, search, searchAll, searchPath, sleep, uniqueWord } from './helpers.js'
 
 describe('search', () => {
@@ -246,7 +246,7 @@ describe('search', () => {
         tk.kernel.db.query(
           `WITH e AS (
              INSERT INTO entity (site_id, kind, title, read_access, created_at, search_vector)
-             SELECT $1, 'blog', ${title}, ${access}, now() - (${minutesAgo}) * interval '1 minute', ${vectorSql(title, body)}
+             SELECT $1, 'blog', ${title}, ${access}, now() - (${minutesAgo}) * interval '1 minute', ${documentSql(title, body, '$1::uuid', `now() - (${minutesAgo}) * interval '1 minute'`)}
                FROM generate_series(1, $3::int) AS i
              RETURNING id, title
            )
@@ -292,7 +292,7 @@ describe('search', () => {
            INSERT INTO entity (site_id, kind, title, read_access, created_at, search_vector)
            SELECT $1, 'blog', CASE WHEN i % 15 = 0 THEN 'Geheim ' ELSE 'Bericht ' END || i,
                   CASE WHEN i % 15 = 0 THEN '{nobody}'::text[] ELSE '{public}'::text[] END, now() - (2000 - i) * interval '1 minute',
-                  ${vectorSql(`CASE WHEN i % 50 = 0 THEN $2 ELSE 'Bericht' END`, `repeat($2 || ' ', 1 + i % 5) || CASE WHEN i % 10 = 0 THEN $3 ELSE '' END`)}
+                  ${documentSql(`CASE WHEN i % 50 = 0 THEN $2 ELSE 'Bericht' END`, `repeat($2 || ' ', 1 + i % 5) || CASE WHEN i % 10 = 0 THEN $3 ELSE '' END`, '$1::uuid', `now() - (2000 - i) * interval '1 minute'`)}
              FROM generate_series(1, 1100) AS i
            RETURNING id, title
          )
@@ -333,6 +333,64 @@ describe('search', () => {
           const key = (i: number) => (q === common ? (i % 50 === 0 ? 10 : 0) + 1 + (i % 5) : 0)
           for (let k = 1; k < api.length; k++) expect(key(api[k]!), `"${q}" item ${k}`).to.be.at.most(key(api[k - 1]!))
         }
+      } finally {
+        await tk.kernel.db.query(`DELETE FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [siteId, common])
+      }
+    })
+
+    it('the GIN path over a recent span finds the same newest readable matches, and widens to the whole site when the span has too few', async function () {
+      this.timeout(120_000)
+      const common = uniqueWord()
+      const middling = uniqueWord()
+      const [{ site_id: siteId }] = await tk.kernel.db.query('SELECT site_id FROM entity WHERE id = $1', [(await post(alice, { title: 'Anker', body: '<p>x</p>' })).id])
+      const site = (await tk.kernel.siteById(siteId))!
+      // 900 public posts over the last ~30 months (one a day), all with the common word, every fifth with the
+      // middling one; of the newest 100, five in six are private, so a recent span estimated to hold enough
+      // matches of the common word holds too few readable ones.
+      const created = `now() - (900 - i) * interval '1 day'`
+      await tk.kernel.db.query(
+        `WITH e AS (
+           INSERT INTO entity (site_id, kind, title, read_access, created_at, search_vector)
+           SELECT $1, 'blog', 'Bericht ' || i, CASE WHEN i > 800 AND i % 6 <> 0 THEN '{nobody}'::text[] ELSE '{public}'::text[] END, ${created},
+                  ${documentSql(`'Bericht'`, `$2 || CASE WHEN i % 5 = 0 THEN ' ' || $3 ELSE '' END`, '$1::uuid', created)}
+             FROM generate_series(1, 900) AS i
+           RETURNING id, title
+         )
+         INSERT INTO blog_post (entity_id, body, excerpt, status) SELECT id, '<p>' || title || '</p>', title, 'published' FROM e`,
+        [siteId, common, middling],
+      )
+      await tk.kernel.db.query('ANALYZE entity')
+      const readable = (i: number) => !(i > 800 && i % 6 !== 0)
+      const candidates = 20
+      // The engine's own choice, each path, and the GIN path over a span of 2 and of 8 months.
+      const engines = { auto: {}, index: { path: 'index' }, newest: { path: 'newest' }, 'index 2': { path: 'index', span: 2 }, 'index 8': { path: 'index', span: 8 } } as const
+      const plans: Record<string, string[]> = {}
+      try {
+        for (const [q, matches] of [
+          [common, (i: number) => readable(i)],
+          [middling, (i: number) => i % 5 === 0 && readable(i)],
+        ] as const) {
+          // The newest `candidates` readable matches, whatever the path and span.
+          const expected = Array.from({ length: 900 }, (_, k) => 900 - k).filter(matches).slice(0, candidates).sort((a, b) => a - b)
+          for (const [name, options] of Object.entries(engines)) {
+            const engine = new PostgresSearchEngine({ db: tk.kernel.db, access: tk.kernel.access, clock: tk.kernel.clock } as never, { candidates, ...options })
+            const seen: number[] = []
+            let cursor: string | undefined
+            for (let page = 0; page < 10; page++) {
+              const r = await engine.query(ANONYMOUS, site, { q, kinds: ['blog'], limit: 7, cursor })
+              seen.push(...r.hits.map(h => Number(h.entity!.title.replace('Bericht ', ''))))
+              if (!r.nextCursor) break
+              cursor = r.nextCursor
+              if (page === 0) (plans[`${q === common ? 'common' : 'middling'} ${name}`] ??= []).push(Buffer.from(cursor, 'base64url').toString('utf8').split('|')[2]!)
+            }
+            expect(new Set(seen).size, `${name} "${q}": no item twice`).to.equal(seen.length)
+            expect([...seen].sort((a, b) => a - b), `${name} "${q}": exactly the newest readable matches`).to.deep.equal(expected)
+          }
+        }
+        // The last 2 months hold too few readable matches of the common word (10 of 20): the whole site's plan
+        // ('i') went into the cursor; the last 8 months hold enough of the middling word: its span did.
+        expect(plans['common index 2'], JSON.stringify(plans)).to.deep.equal(['i'])
+        expect(plans['middling index 8']![0], JSON.stringify(plans)).to.match(/^i\d{6}$/)
       } finally {
         await tk.kernel.db.query(`DELETE FROM entity WHERE site_id = $1 AND search_vector @@ to_tsquery('simple', $2)`, [siteId, common])
       }
