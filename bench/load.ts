@@ -15,12 +15,15 @@
 //   LOAD_BENCH_SKIP=search,…  leave endpoints out of the mix (e.g. to see the others without search's load)
 //   LOAD_BENCH_DROP=1   drop the database at the end (default: keep it for the next run)
 //   BENCH_STRICT=1      exit 1 when a goal is missed (p99 ≤ 100 ms per endpoint, 0 errors)
+//   LOAD_BENCH_RATES=100,200,400  also run the mix open loop at these offered rates (req/s in all, over the
+//                       same connections; latency from when each request was due), after the closed loop
+//   BENCH_WORKERS=2     start the server with --workers 2
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PLEIO_SCALE } from '@plein/core'
-import { client, dropDatabase, ensureSeeded, load, printRows, request, resultsDir, scaleOf, signIn, signInMany, startServer, summarise, useConnections, type Endpoint, type Server, type Session } from './seeded.js'
+import { client, dropDatabase, ensureSeeded, load, printRows, request, resultsDir, scaleOf, signIn, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server, type Session } from './seeded.js'
 
 const env = process.env
 const DURATION = Number(env.LOAD_BENCH_DURATION ?? 20)
@@ -91,10 +94,24 @@ async function main(): Promise<void> {
     const totalRps = rows.slice(1).reduce((a, r) => a + r.rps, 0)
     console.log(`\n${CONNECTIONS} connections, ${DURATION} s each; ${sessions.length} signed-in users; the mix: ${totalRps} req/s in all; load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
     printRows(rows)
+    // Open loop at fixed offered rates: the latency a given traffic gets, and the highest rate that keeps
+    // every endpoint's p99 within the goal.
+    const rates = (env.LOAD_BENCH_RATES ?? '').split(',').map(Number).filter(r => r > 0)
+    const open: Array<{ rate: number; rows: Row[] }> = []
+    for (const rate of rates) {
+      const tallies = await load(port, sessions, endpoints, DURATION, CONNECTIONS, rate)
+      const at = [...tallies].map(([name, t]) => summarise(name, t, DURATION))
+      open.push({ rate, rows: at })
+      const all = at.reduce((a, r) => a + r.rps, 0)
+      console.log(`\nOpen loop: ${rate} req/s offered (${all} answered per s), ${CONNECTIONS} connections, ${DURATION} s; load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
+      printRows(at)
+      const late = at.filter(r => r.p99 > GOAL_P99_MS || r.errors > 0)
+      console.log(late.length === 0 ? `At ${rate} req/s every p99 ≤ ${GOAL_P99_MS} ms, 0 errors.` : `At ${rate} req/s over the goal: ${late.map(r => r.endpoint).join(', ')}`)
+    }
     const missed = rows.filter(r => r.p99 > GOAL_P99_MS || r.errors > 0)
     console.log(missed.length === 0 ? `\nGoals met: every p99 ≤ ${GOAL_P99_MS} ms, 0 errors.` : `\nGoals missed by: ${missed.map(r => r.endpoint).join(', ')}`)
     mkdirSync(resultsDir, { recursive: true })
-    writeFileSync(path.join(resultsDir, 'load.json'), JSON.stringify({ at: new Date().toISOString(), scale, seed: options.seed, connections: CONNECTIONS, duration: DURATION, sessions: sessions.length, loadavg: os.loadavg(), rows }, null, 2) + '\n')
+    writeFileSync(path.join(resultsDir, 'load.json'), JSON.stringify({ at: new Date().toISOString(), scale, seed: options.seed, connections: CONNECTIONS, duration: DURATION, sessions: sessions.length, workers: Number(env.BENCH_WORKERS ?? 1), loadavg: os.loadavg(), rows, open }, null, 2) + '\n')
     if (env.BENCH_STRICT === '1' && missed.length > 0) process.exitCode = 1
   } finally {
     await server?.stop()

@@ -108,7 +108,9 @@ export async function startServer(options: SeededOptions, extra: Record<string, 
   const port = await freePort()
   // BENCH_PROFILE=1: the server runs under --cpu-prof (profiles in bench/results/profile/server/; bench/profile.ts reads them).
   const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profile', 'server')}`] : []
-  const child = spawn(process.execPath, [...profile, ...plein, 'start', benchSite], { cwd: root, env: pleinEnv(options, { PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'ignore', 'inherit'] })
+  // BENCH_WORKERS=N: `plein start --workers N` (node:cluster), N server processes sharing the port.
+  const workers = process.env.BENCH_WORKERS ? ['--workers', process.env.BENCH_WORKERS] : []
+  const child = spawn(process.execPath, [...profile, ...plein, 'start', benchSite, ...workers], { cwd: root, env: pleinEnv(options, { PORT: String(port), HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'ignore', 'inherit'] })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const server: Server = {
     port,
@@ -193,21 +195,36 @@ export interface Tally {
   errors: number
 }
 
-/** `connections` loops, each sending one request after another for `seconds`, endpoints drawn by weight. */
-export async function load(port: number, sessions: Session[], endpoints: Endpoint[], seconds: number, connections: number): Promise<Map<string, Tally>> {
+/**
+ * `connections` loops, each sending one request after another for `seconds`, endpoints drawn by weight.
+ * Closed loop by default: the next request leaves when the last one is answered, so the latency is the
+ * queue the connections make. With `rate` (requests per second in all), open loop: each connection sends on
+ * a fixed schedule (connections / rate seconds apart) and a request's latency counts from when it was due,
+ * so time spent waiting for a late answer is counted, not hidden (no coordinated omission).
+ */
+export async function load(port: number, sessions: Session[], endpoints: Endpoint[], seconds: number, connections: number, rate?: number): Promise<Map<string, Tally>> {
   const tallies = new Map<string, Tally>(endpoints.map(e => [e.name, { ms: [], statuses: {}, errors: 0 }]))
   const total = endpoints.reduce((a, e) => a + e.weight, 0)
-  const stopAt = performance.now() + seconds * 1000
+  const startAt = performance.now()
+  const stopAt = startAt + seconds * 1000
+  const interval = rate ? (connections / rate) * 1000 : 0
   let n = 0
-  const worker = async () => {
-    while (performance.now() < stopAt) {
+  const worker = async (w: number) => {
+    let due = startAt + (interval * w) / connections
+    while ((rate ? due : performance.now()) < stopAt) {
+      if (rate) {
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise(r => setTimeout(r, wait))
+      }
       const i = n++
       let r = (((i * 7919) % 1000) / 1000) * total
       const endpoint = endpoints.find(e => (r -= e.weight) < 0) ?? endpoints[0]!
       const session = sessions[(i * 104729) % sessions.length]!
       const spec = endpoint.make(session, i)
       const tally = tallies.get(endpoint.name)!
-      const start = performance.now()
+      // (A timer may fire a little early: then the latency counts from the actual send.)
+      const start = rate ? Math.min(due, performance.now()) : performance.now()
+      due += interval
       try {
         const res = await request(port, spec.method, spec.url, { cookie: session.cookie, ...(spec.headers ?? {}) }, spec.body)
         tally.ms.push(performance.now() - start)
@@ -219,7 +236,7 @@ export async function load(port: number, sessions: Session[], endpoints: Endpoin
       }
     }
   }
-  await Promise.all(Array.from({ length: connections }, worker))
+  await Promise.all(Array.from({ length: connections }, (_, w) => worker(w)))
   return tallies
 }
 

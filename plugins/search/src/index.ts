@@ -6,8 +6,10 @@ import { SearchMarkVectors1767000000000 } from './migrations/SearchMarkVectors17
 import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
 import { searchSeeder } from './seed.js'
+import { searchSettings } from './settings.js'
 
 export { PostgresSearchEngine, CANDIDATES as SEARCH_CANDIDATES, type SearchPath } from './postgres-engine.js'
+export type { SearchSettings } from './settings.js'
 export { searchHooks, searchIndexerRef, searchSeederRef, type SearchIndexer, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
 const uuid = { type: 'string', format: 'uuid' }
@@ -19,6 +21,7 @@ export const searchPlugin = definePlugin({
   migrations: [SearchCreateText1764900000000, SearchMarkVectors1767000000000],
   hooks: searchHooks,
   seed: searchSeeder,
+  settings: searchSettings,
   register(ctx) {
     const engine: SearchEngine = new PostgresSearchEngine(ctx)
     const hooks = ctx.hooks.of(searchHooks)

@@ -4,6 +4,7 @@
 // (docs/search-and-notifications.md, "At scale"). Two plans give the same answer; the engine picks one from
 // the planner's estimates (see choosePlan). Every vector carries marks (its site, the month and year it was
 // created) so that the GIN index finds a word's matches on one site and in a recent span only (see marksSql).
+// The candidates' vectors are detoasted once each (`|| ''` in a lateral subquery), not once per use in the score.
 import { ENTITY_SQL, escapeHtml, HttpProblem, type EntityRecord, type EntityRow, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { SearchDocument, SearchEngine, SearchHit, SearchQuery } from './api.js'
 
@@ -32,6 +33,8 @@ export type SearchPath = 'index' | 'newest'
  */
 export const SPANS = [1, 2, 4, 8, 16, 32, 64] as const
 export const SPAN_MARGIN = 3
+/** A span is searched only when it is expected to hold at most this share of the site's items. */
+export const MAX_SPAN_SHARE = 0.5
 /** The plan of one query: its path, and for the GIN path the first month (YYYYMM) of the span searched (none: all). */
 export interface SearchPlan {
   path: SearchPath
@@ -60,9 +63,9 @@ export const marksSql = (site: string, created: string) =>
 /** An item's whole vector: its words (vectorSql) and its marks (marksSql). */
 export const documentSql = (title: string, body: string, site: string, created: string) => `(${vectorSql(title, body)} || ${marksSql(site, created)})`
 
-/** The marks a match must carry: the site's, and when `since` (YYYYMM) is given, a month or year from then on. */
-export function marksQuery(siteId: string, since: string | undefined, now: Date): string {
-  const site = `'~s${siteId}'`
+/** The marks a match must carry: the site's (unless undefined), and when `since` (YYYYMM) is given, a month or year from then on. */
+export function marksQuery(siteId: string | undefined, since: string | undefined, now: Date): string {
+  const site = siteId === undefined ? '' : `'~s${siteId}'`
   if (!since) return site
   const year = Number(since.slice(0, 4))
   const terms: string[] = []
@@ -70,7 +73,7 @@ export function marksQuery(siteId: string, since: string | undefined, now: Date)
   // Every later year up to next year's (an item stamped a little ahead by another process's clock).
   const last = Math.max(now.getUTCFullYear(), new Date().getUTCFullYear()) + 1
   for (let y = year + 1; y <= last; y++) terms.push(`'~y${y}'`)
-  return `${site} & (${terms.join(' | ')})`
+  return site ? `${site} & (${terms.join(' | ')})` : terms.join(' | ')
 }
 
 /** The first month (YYYYMM) of a span of `months` months ending with the current one. */
@@ -109,7 +112,8 @@ function decode(value: string | undefined): Cursor | undefined {
 
 export class PostgresSearchEngine implements SearchEngine {
   /**
-   * candidates: how many of the newest readable matches are ranked (default CANDIDATES); path: always this
+   * candidates: how many of the newest readable matches are ranked (default: the site's `rankedMatches`
+   * setting, else CANDIDATES); path: always this
    * path instead of choosing one per query, and span: for the GIN path, always a span of this many months
    * (tests, benchmarks; without it the GIN path still chooses its span).
    */
@@ -148,7 +152,8 @@ export class PostgresSearchEngine implements SearchEngine {
     const cursor = decode(query.cursor)
     // Spans are counted back from the kernel's clock; marks run to next year of the later of it and the real time.
     const now = this.ctx.clock?.now() ?? new Date()
-    const count = Math.max(1, Math.floor(this.options.candidates ?? CANDIDATES))
+    const configured = this.ctx.settings ? this.ctx.settings<{ rankedMatches?: number }>(site).rankedMatches : undefined
+    const count = Math.max(1, Math.floor(this.options.candidates ?? configured ?? CANDIDATES))
     // A word matches stemmed (Dutch or English) or as typed; the last one also as a prefix (as you type),
     // when it has at least MIN_PREFIX characters: a shorter prefix matches too much to be worth ranking.
     const term = (p: string, i: number, { prefix, weight }: { prefix: boolean; weight: string }) => {
@@ -186,9 +191,10 @@ export class PostgresSearchEngine implements SearchEngine {
       const limit = add(query.limit + 1)
       // Only the newest CANDIDATES readable matches are ranked (the LIMIT): the cost is bounded by that, not
       // by how many items match. Two ways to find them, with the same rows as the answer:
-      //  - newest: walk the site's items newest first (entity_site_created), detoast each one's vector once,
-      //    test it and, for the candidates, score the same copy; stop at CANDIDATES. Cheap when most items
-      //    match; every item read costs a detoast.
+      //  - newest: walk the site's items newest first (entity_site_created), test each one's vector, stop at
+      //    CANDIDATES. Cheap when most items match; every item read costs a detoast. (Detoasting once into a
+      //    copy for both the test and the score was measured slower: `|| ''` merges the lexemes, ~4 µs a row,
+      //    paid for every row read instead of every candidate.)
       //  - index: the GIN index gives the matches that carry the site's mark (and, with a span, a month or
       //    year mark from `since` on: the newest part of the site), behind OFFSET 0 so that neither the
       //    readers bitmap nor the newest-first index is combined with it; those are filtered and sorted by
@@ -202,10 +208,10 @@ export class PostgresSearchEngine implements SearchEngine {
                 WHERE ${clauses.join(' AND ')}
                 ORDER BY e.created_at DESC, e.id DESC LIMIT ${count}
              ) m CROSS JOIN LATERAL (SELECT m.id, m.v0 || ''::tsvector AS v OFFSET 0) c`
-          : `SELECT w.id, w.v FROM (
-               SELECT e.id, e.search_vector || ''::tsvector AS v FROM entity e WHERE ${clauses.join(' AND ')}
-                ORDER BY e.created_at DESC, e.id DESC OFFSET 0
-             ) w WHERE w.v @@ (${match}) LIMIT ${count}`
+          : `SELECT c.id, c.v FROM (
+               SELECT e.id, e.search_vector AS v0 FROM entity e WHERE ${[...clauses, `e.search_vector @@ (${match})`].join(' AND ')}
+                ORDER BY e.created_at DESC, e.id DESC LIMIT ${count}
+             ) m CROSS JOIN LATERAL (SELECT m.id, m.v0 || ''::tsvector AS v OFFSET 0) c`
       const sql = `WITH ranked AS MATERIALIZED (SELECT c.id, ${score} AS rank FROM (${candidates}) c),
          page AS (SELECT r.id, r.rank FROM ranked r ${after} ORDER BY r.rank DESC, r.id DESC LIMIT ${limit})
          SELECT ${ENTITY_SQL.columns('e')}, p.rank, (SELECT count(*) FROM ranked)::int AS candidates,
@@ -275,21 +281,24 @@ interface Estimates {
   items: number
   /** Those matching. */
   matches: number
-  /** The site's items created in each of SPANS (months back), same order. */
+  /** The share of all items created in each of SPANS (months back), same order. */
   since: number[]
 }
 
 /**
- * The planner's estimates ($1 is the site): one EXPLAIN, planning only (no rows read, ~0.3–0.6 ms), from the
- * column statistics. A bounded count on the GIN index (`LIMIT 5000`) was measured too: 0.4–6 ms for rare
- * words, but 35–135 ms for common ones.
+ * The planner's estimates ($1 is the site): one EXPLAIN, planning only (no rows read, ~1 ms), from the column
+ * statistics. The spans' shares come from the month and year marks' statistics (the vector's most common
+ * elements), not from `created_at >= …`: a date past the histogram's end makes the planner read the index for
+ * the real maximum, once per branch (16 ms for seven spans, measured). A bounded count on the GIN index
+ * (`LIMIT 5000`) was measured too: 0.4–6 ms for rare words, but 35–135 ms for common ones.
  */
 async function estimate(m: Queryable, match: { sql: string; params: unknown[] }, now: Date): Promise<Estimates | undefined> {
-  const spans = SPANS.map(months => monthStartOf(spanStart(months, now)))
+  const spans = SPANS.map(months => marksQuery(undefined, spanStart(months, now), now))
   const branches = [
     'SELECT 1 FROM entity e WHERE e.site_id = $1',
     `SELECT 1 FROM entity e WHERE e.site_id = $1 AND ${match.sql}`,
-    ...spans.map((_, i) => `SELECT 1 FROM entity e WHERE e.site_id = $1 AND e.created_at >= $${match.params.length + 1 + i}::timestamptz`),
+    'SELECT 1 FROM entity e',
+    ...spans.map((_, i) => `SELECT 1 FROM entity e WHERE e.search_vector @@ $${match.params.length + 1 + i}::tsquery`),
   ]
   const rows = await m.query(`EXPLAIN (FORMAT JSON) ${branches.join(' UNION ALL ')}`, [...match.params, ...spans])
   const raw = rows[0]?.['QUERY PLAN']
@@ -297,8 +306,8 @@ async function estimate(m: Queryable, match: { sql: string; params: unknown[] },
   const plans = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan?: Plan }>)[0]?.Plan?.Plans
   const figures = plans?.map(p => p['Plan Rows'])
   if (!figures || figures.length !== branches.length || figures.some(f => f === undefined)) return undefined
-  const [items, matches, ...since] = figures as number[]
-  return { items: items!, matches: matches!, since }
+  const [items, matches, all, ...since] = figures as number[]
+  return { items: items!, matches: matches!, since: since.map(n => (all! > 0 ? Math.min(1, n / all!) : 1)) }
 }
 
 /**
@@ -321,9 +330,10 @@ async function spanOf(m: Queryable, match: { sql: string; params: unknown[] }, c
 function pickSpan(e: Estimates, candidates: number, now: Date): { since?: string } {
   const wanted = SPAN_MARGIN * candidates
   if (e.matches <= wanted || e.items <= 0) return {}
-  const i = e.since.findIndex(items => (e.matches * items) / e.items >= wanted)
-  // A span that is (nearly) the whole site saves nothing: search it all.
-  if (i < 0 || e.since[i]! >= 0.8 * e.items) return {}
+  const i = e.since.findIndex(share => e.matches * share >= wanted)
+  // A span of more than half the site saves little, and when the matches were overestimated (1.4–4× seen)
+  // it holds too few and costs a second query: search it all.
+  if (i < 0 || e.since[i]! > MAX_SPAN_SHARE) return {}
   return { since: spanStart(SPANS[i]!, now) }
 }
 
