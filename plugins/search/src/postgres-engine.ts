@@ -40,6 +40,9 @@ export interface SearchPlan {
   path: SearchPath
   since?: string
 }
+/** How long the planner's estimates for a query are kept (ms), and for how many queries at most. */
+export const ESTIMATE_TTL_MS = 5 * 60_000
+export const ESTIMATE_CACHE_SIZE = 2000
 /** statement_timeout of a search query (ms). */
 export const STATEMENT_TIMEOUT_MS = 3000
 
@@ -228,9 +231,10 @@ export class PostgresSearchEngine implements SearchEngine {
     const estimate = { sql: `e.search_vector @@ (${all(words.map((_, i) => `$${i + 2}`), true, '')})`, params: [site.id, ...words] }
     const { rows, plan } = await this.run(async m => {
       const planned = cursor?.plan
-      let plan: SearchPlan = planned ?? (await choosePlan(m, estimate, count, now))
+      const estimates = () => this.estimates(m, site.id, words, estimate, now)
+      let plan: SearchPlan = planned ?? choosePlan(await estimates(), count, now)
       if (!planned && this.options.path === 'index' && this.options.span) plan = { path: 'index', since: spanStart(this.options.span, now) }
-      else if (this.options.path && this.options.path !== plan.path) plan = this.options.path === 'index' ? { path: 'index', ...(await spanOf(m, estimate, count, now)) } : { path: 'newest' }
+      else if (this.options.path && this.options.path !== plan.path) plan = this.options.path === 'index' ? { path: 'index', ...spanOf(await estimates(), count, now) } : { path: 'newest' }
       let run = statement(plan)
       let rows = (await m.query(run.sql, run.params)) as Row[]
       // A span with fewer readable matches than CANDIDATES (or none left for this page) is not enough:
@@ -249,6 +253,26 @@ export class PostgresSearchEngine implements SearchEngine {
       hits: shown.map(r => ({ id: r.id, snippet: highlight(r.snippet ?? ''), entity: ENTITY_SQL.fromRow(r) })),
       nextCursor: more && last ? encode({ rank: last.rank, id: last.id, plan }) : null,
     }
+  }
+
+  /**
+   * The planner's estimates for these words on this site, kept ESTIMATE_TTL_MS (the statistics they come from
+   * change only when the table is analyzed): a popular query skips the EXPLAIN (1–2 ms). Least recently
+   * used out first, at most ESTIMATE_CACHE_SIZE.
+   */
+  private readonly estimated = new Map<string, { at: number; value: Estimates | undefined }>()
+  private async estimates(m: Queryable, siteId: string, words: string[], match: { sql: string; params: unknown[] }, now: Date): Promise<Estimates | undefined> {
+    const key = `${siteId} ${spanStart(1, now)} ${words.join(' ')}`
+    const hit = this.estimated.get(key)
+    this.estimated.delete(key)
+    if (hit && performance.now() - hit.at < ESTIMATE_TTL_MS) {
+      this.estimated.set(key, hit)
+      return hit.value
+    }
+    const value = await estimate(m, match, now)
+    this.estimated.set(key, { at: performance.now(), value })
+    if (this.estimated.size > ESTIMATE_CACHE_SIZE) this.estimated.delete(this.estimated.keys().next().value!)
+    return value
   }
 
   /** Runs the search under its own statement timeout: one pathological query cannot hold a connection for long. */
@@ -315,15 +339,13 @@ async function estimate(m: Queryable, match: { sql: string; params: unknown[] },
  * CANDIDATES × items (it reads about CANDIDATES × items / matches items), else the GIN path, over the
  * shortest span expected to hold SPAN_MARGIN × CANDIDATES matches (or the whole site).
  */
-async function choosePlan(m: Queryable, match: { sql: string; params: unknown[] }, candidates: number, now: Date): Promise<SearchPlan> {
-  const e = await estimate(m, match, now)
+function choosePlan(e: Estimates | undefined, candidates: number, now: Date): SearchPlan {
   if (!e) return { path: 'newest' }
   if (e.matches * e.matches > INDEX_PATH_FACTOR * candidates * e.items) return { path: 'newest' }
   return { path: 'index', ...pickSpan(e, candidates, now) }
 }
 
-async function spanOf(m: Queryable, match: { sql: string; params: unknown[] }, candidates: number, now: Date): Promise<{ since?: string }> {
-  const e = await estimate(m, match, now)
+function spanOf(e: Estimates | undefined, candidates: number, now: Date): { since?: string } {
   return e ? pickSpan(e, candidates, now) : {}
 }
 
