@@ -43,6 +43,13 @@ export interface SearchPlan {
 /** How long the planner's estimates for a query are kept (ms), and for how many queries at most. */
 export const ESTIMATE_TTL_MS = 5 * 60_000
 export const ESTIMATE_CACHE_SIZE = 2000
+/**
+ * Searches one process runs on the database at once; more wait their turn, at most QUEUE_TIMEOUT_MS, then
+ * answer 503 SEARCH_BUSY. With the default pool of 10 connections, the other requests keep 6: a burst of
+ * searches (each 15–50 ms of database time at 1,000,000 items) cannot take every connection.
+ */
+export const MAX_CONCURRENT_SEARCHES = 4
+export const QUEUE_TIMEOUT_MS = 3000
 /** statement_timeout of a search query (ms). */
 export const STATEMENT_TIMEOUT_MS = 3000
 
@@ -118,12 +125,52 @@ export class PostgresSearchEngine implements SearchEngine {
    * candidates: how many of the newest readable matches are ranked (default: the site's `rankedMatches`
    * setting, else CANDIDATES); path: always this
    * path instead of choosing one per query, and span: for the GIN path, always a span of this many months
-   * (tests, benchmarks; without it the GIN path still chooses its span).
+   * (tests, benchmarks; without it the GIN path still chooses its span); concurrency and queueTimeoutMs:
+   * see MAX_CONCURRENT_SEARCHES.
    */
   constructor(
     private readonly ctx: PluginContext,
-    private readonly options: { candidates?: number; path?: SearchPath; span?: number } = {},
+    private readonly options: { candidates?: number; path?: SearchPath; span?: number; concurrency?: number; queueTimeoutMs?: number } = {},
   ) {}
+
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  /** A place among the searches running now, or a 503 when none came free in time. Call the result to give it back. */
+  private async place(): Promise<() => void> {
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+    if (this.active < Math.max(1, this.options.concurrency ?? MAX_CONCURRENT_SEARCHES)) {
+      this.active++
+      return release
+    }
+    await new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(turn), 1)
+        reject(
+          new HttpProblem({
+            status: 503,
+            detail: 'Too many searches are running. Try again in a moment.',
+            code: 'SEARCH_BUSY',
+            headers: { 'Retry-After': '1' },
+          }),
+        )
+      }, this.options.queueTimeoutMs ?? QUEUE_TIMEOUT_MS)
+      this.waiting.push(turn)
+    })
+    // The place of the search that finished passed straight to this one (active unchanged).
+    return release
+  }
 
   async index(entity: EntityRecord, document: SearchDocument): Promise<void> {
     if (document.exclude) {
@@ -277,6 +324,7 @@ export class PostgresSearchEngine implements SearchEngine {
 
   /** Runs the search under its own statement timeout: one pathological query cannot hold a connection for long. */
   private async run<T>(work: (m: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.place()
     try {
       return await this.ctx.db.transaction(async m => {
         await m.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
@@ -292,6 +340,8 @@ export class PostgresSearchEngine implements SearchEngine {
         })
       }
       throw error
+    } finally {
+      release()
     }
   }
 }

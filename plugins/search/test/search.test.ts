@@ -396,6 +396,49 @@ describe('search', () => {
       }
     })
 
+    it('runs at most its concurrency of searches at once; the rest wait their turn, or answer 503 SEARCH_BUSY after the queue time', async function () {
+      this.timeout(60_000)
+      const w = uniqueWord()
+      await post(alice, { title: `Wachtrij ${w}`, body: `<p>${w}</p>` })
+      const site = (await tk.kernel.siteById((await tk.kernel.db.query('SELECT site_id FROM entity WHERE title = $1', [`Wachtrij ${w}`]))[0].site_id))!
+      // The real database, counted: how many search transactions are open at once; while `gate` is set, a
+      // search waits for it before its transaction (so that it holds its place as long as the test wants).
+      let open = 0
+      let most = 0
+      let gate: Promise<void> | undefined
+      const db = {
+        query: (sql: string, params?: unknown[]) => tk.kernel.db.query(sql, params),
+        transaction: async <T>(work: (m: unknown) => Promise<T>) => {
+          most = Math.max(most, ++open)
+          try {
+            await gate
+            return await tk.kernel.db.transaction(work as never)
+          } finally {
+            open--
+          }
+        },
+      }
+      const patient = new PostgresSearchEngine({ db, access: tk.kernel.access, clock: tk.kernel.clock } as never, { concurrency: 2, queueTimeoutMs: 30_000 })
+      const answers = await Promise.all(Array.from({ length: 8 }, () => patient.query(ANONYMOUS, site, { q: w, kinds: ['blog'], limit: 5 })))
+      expect(answers.map(a => a.hits.length)).to.deep.equal(Array(8).fill(1))
+      expect(most, 'never more than two at once').to.be.at.most(2)
+      const hasty = new PostgresSearchEngine({ db, access: tk.kernel.access, clock: tk.kernel.clock } as never, { concurrency: 1, queueTimeoutMs: 50 })
+      let letGo = () => {}
+      gate = new Promise<void>(resolve => (letGo = resolve))
+      const first = hasty.query(ANONYMOUS, site, { q: w, kinds: ['blog'], limit: 5 })
+      const rest = Array.from({ length: 3 }, () => hasty.query(ANONYMOUS, site, { q: w, kinds: ['blog'], limit: 5 }))
+      const late = await Promise.allSettled(rest)
+      gate = undefined
+      letGo()
+      const settled = [await Promise.allSettled([first]).then(r => r[0]!), ...late]
+      const busy = settled.filter(r => r.status === 'rejected').map(r => (r as PromiseRejectedResult).reason)
+      expect(settled[0]!.status, 'the first search runs').to.equal('fulfilled')
+      expect(busy.length, 'the others found no place in time').to.equal(3)
+      for (const problem of busy) expect(problem).to.include({ status: 503, code: 'SEARCH_BUSY' })
+      // Places are given back: the next search runs.
+      expect((await hasty.query(ANONYMOUS, site, { q: w, kinds: ['blog'], limit: 5 })).hits).to.have.length(1)
+    })
+
     it('answers 400 for a cursor it did not give out, and for a limit out of range', async () => {
       const w = uniqueWord()
       expectProblem(await anonymous.get(searchPath({ q: w, cursor: 'bm90IGEgY3Vyc29y' })), 400)
