@@ -5,14 +5,17 @@
 //
 //   COST_DB=plein_bench  COST_SERVER=postgres://postgres@127.0.0.1:5432  COST_REQUESTS=300
 //   COST_URLS='/api/v1/activity?limit=20|/groups/{group}|/api/v1/blogs/{blog}'  (default: the load mix's GET endpoints;
-//   {group} and {blog} stand for the biggest visible group and a readable blog post)
+//   {group} and {blog} stand for the biggest visible group and a readable blog post, {file} for a 64 KiB file the
+//   administrator uploads first, as bench/load.ts does; `POST /api/v1/entities/{blog}/comments` posts a comment
+//   with the session's CSRF token each time, the load mix's comment post, on the second readable blog post)
 //   COST_PG=server: count only the PostgreSQL backends connected to this server process (its pool and its
 //   LISTEN connection), not every `postgres` process: other work on the same PostgreSQL does not count then.
 import { readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type pg from 'pg'
-import { client, request, signIn, startServer, type SeededOptions } from './seeded.js'
+import { randomBytes } from 'node:crypto'
+import { client, request, signIn, startServer, type SeededOptions, type Session } from './seeded.js'
 
 const env = process.env
 const REQUESTS = Number(env.COST_REQUESTS ?? 300)
@@ -74,15 +77,28 @@ async function main(): Promise<void> {
     const db = client(options)
     await db.connect()
     const rootSite = (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
-    const blog = (await db.query(`SELECT id FROM entity WHERE site_id = $1 AND kind = 'blog' AND read_access && '{public,logged_in}' AND published_at IS NOT NULL ORDER BY id LIMIT 1`, [rootSite])).rows[0].id as string
+    const blogs = (await db.query(`SELECT id FROM entity WHERE site_id = $1 AND kind = 'blog' AND read_access && '{public,logged_in}' AND published_at IS NOT NULL ORDER BY id LIMIT 2`, [rootSite])).rows.map(r => r.id as string)
+    const blog = blogs[0]!
+    // Comments are posted on another post than the one read: the read's comment count stays the same run after run.
+    const commented = blogs[1] ?? blog
     const group = (await db.query(`SELECT e.id FROM entity e JOIN groups_group g ON g.entity_id = e.id WHERE e.site_id = $1 AND NOT g.hidden ORDER BY g.member_count DESC LIMIT 1`, [rootSite])).rows[0].id as string
     const serverOnly = env.COST_PG === 'server'
     const session = await signIn(server.port, 'seed-7@example.org')
-    const urls = (env.COST_URLS ?? `/healthz|/api/v1/auth/me|/api/v1/activity?limit=20|/groups/${group}|/api/v1/blogs/${blog}|/api/v1/search?q=beleid&limit=20|/api/v1/search?q=kennishealth&limit=20`).split('|').map(u => u.replace('{group}', group).replace('{blog}', blog))
+    const spec = env.COST_URLS ?? `/healthz|/api/v1/auth/me|/api/v1/activity?limit=20|/groups/${group}|/api/v1/blogs/${blog}|/api/v1/search?q=beleid&limit=20|/api/v1/search?q=kennishealth&limit=20`
+    const upload = spec.includes('{file}') ? await uploadFile(server.port) : undefined
+    const file = upload?.file ?? ''
+    const urls = spec.split('|').map(u => u.replace('{group}', group).replace('{blog}', u.startsWith('POST ') ? commented : blog).replace('{file}', file))
     console.log(`CPU per request, ${REQUESTS} requests one at a time (database ${options.database}, load average ${os.loadavg()[0]!.toFixed(1)}${serverOnly ? ', PostgreSQL: this server\'s backends only' : ''})`)
     console.log('url'.padEnd(52), 'ms/req'.padStart(8), 'node ms'.padStart(8), 'pg ms'.padStart(8))
+    let n = 0
+    const send = (line: string) => {
+      const [method, url] = line.startsWith('POST ') ? ['POST', line.slice(5)] : ['GET', line]
+      if (method === 'GET') return request(server.port, 'GET', url, { cookie: session.cookie })
+      const body = JSON.stringify({ body: `<p>Cost comment ${n++}</p>` })
+      return request(server.port, 'POST', url, { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' }, body)
+    }
     for (const url of urls) {
-      for (let i = 0; i < 20; i++) await request(server.port, 'GET', url, { cookie: session.cookie })
+      for (let i = 0; i < 20; i++) await send(url)
       const backends = serverOnly ? await backendsOf(db, server.child.pid!) : []
       // A backend that ended meanwhile (a pooled connection closed when idle) keeps the CPU last read.
       const last = new Map<number, number>()
@@ -99,19 +115,34 @@ async function main(): Promise<void> {
       const pg0 = pgCpu()
       const t0 = performance.now()
       for (let i = 0; i < REQUESTS; i++) {
-        const res = await request(server.port, 'GET', url, { cookie: session.cookie })
-        if (res.status !== 200) throw new Error(`${url}: ${res.status} ${res.body.slice(0, 200)}`)
+        const res = await send(url)
+        if (res.status !== 200 && res.status !== 201) throw new Error(`${url}: ${res.status} ${res.body.slice(0, 200)}`)
       }
       const ms = (performance.now() - t0) / REQUESTS
       const node = (cpuOf(server.child.pid!) - node0) / REQUESTS
       const pg = (pgCpu() - pg0) / REQUESTS
       console.log(url.slice(0, 52).padEnd(52), ms.toFixed(2).padStart(8), node.toFixed(2).padStart(8), pg.toFixed(2).padStart(8))
     }
+    // Leave the database as it was: the folder, its file and the comments made here go again.
+    if (upload) await db.query('DELETE FROM entity WHERE id = ANY($1::uuid[])', [[upload.file, upload.folder]])
+    if (n > 0) await db.query(`DELETE FROM comments_comment WHERE entity_id = $1 AND body LIKE '<p>Cost comment %'`, [commented])
     await db.end()
   } finally {
     await server.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+/** As bench/load.ts: the administrator makes a folder for signed-in users and uploads a 64 KiB file into it. */
+async function uploadFile(port: number): Promise<{ folder: string; file: string }> {
+  const admin: Session = await signIn(port, 'seed-0@example.org')
+  const asAdmin = { cookie: admin.cookie, 'x-csrf-token': admin.csrf }
+  const folder = await request(port, 'POST', '/api/v1/folders', { ...asAdmin, 'content-type': 'application/json' }, JSON.stringify({ name: `cost-${Date.now()}`, access: { read: ['logged_in'] } }))
+  if (folder.status !== 201) throw new Error(`folder: ${folder.status} ${folder.body}`)
+  const folderId = JSON.parse(folder.body).id as string
+  const up = await request(port, 'PUT', `/api/v1/folders/${folderId}/files/report.bin`, { ...asAdmin, 'content-type': 'application/octet-stream' }, randomBytes(64 * 1024))
+  if (up.status !== 201) throw new Error(`upload: ${up.status} ${up.body}`)
+  return { folder: folderId, file: JSON.parse(up.body).id as string }
 }
 
 await main()

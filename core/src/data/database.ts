@@ -1,8 +1,28 @@
 // The one TypeORM DataSource: embedded PostgreSQL (PGlite) by default, a PostgreSQL server with DATABASE_URL.
 import 'reflect-metadata'
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type Repository } from 'typeorm'
+import { DataSource, QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral, type Repository } from 'typeorm'
 import { lockEmbedded } from './embedded-lock.js'
+import { isDatabaseUnavailable } from './faults.js'
+
+/** What Database.query uses of the driver's pg pool. */
+interface PgPool {
+  connect(): Promise<PgClient>
+}
+interface PgClient {
+  query(query: { text: string; values: unknown[]; name?: string }): Promise<{ command?: string; rows?: unknown[]; rowCount?: number | null } | unknown[]>
+  release(error?: Error | boolean): void
+}
+
+/** Most distinct statements prepared by name; further ones are parsed each time (SQL built with values in it). */
+const MAX_PREPARED = 500
+/**
+ * SQLSTATEs of a prepared statement the server no longer has or cannot use: 26000 it does not exist, 42P05 it
+ * exists already (a pooler in transaction mode hands out server connections that are not ours), 0A000 its
+ * result changed (a migration by another process altered a table under `SELECT *`).
+ */
+const PREPARED_FAULTS = new Set(['26000', '42P05', '0A000'])
 
 export interface DatabaseOptions {
   /** postgres://… — a PostgreSQL server. Without it, an embedded database. */
@@ -38,11 +58,17 @@ export interface PoolStats {
 }
 
 export class Database {
+  /** Statement names by SQL text (on a server only): each connection parses a statement once and reuses it. */
+  private readonly statementNames = new Map<string, string>()
+  private prepare: boolean
+
   private constructor(
     readonly source: DataSource,
     readonly kind: 'embedded' | 'postgres',
     private readonly closeEmbedded?: () => Promise<void>,
-  ) {}
+  ) {
+    this.prepare = kind === 'postgres'
+  }
 
   static async open(options: DatabaseOptions): Promise<Database> {
     if (options.url) {
@@ -60,6 +86,10 @@ export class Database {
           idleTimeoutMillis: 30000,
           statement_timeout: options.statementTimeoutMs ?? 30000,
           keepAlive: true,
+          // Statements prepared by name (Database.query) are planned for their parameters every time, as unnamed
+          // ones are: what is saved is parsing, never a generic plan that would suit one site and not another.
+          // node-postgres reads PGOPTIONS only when no options are given: keep what the environment asks for.
+          options: [process.env.PGOPTIONS, '-c plan_cache_mode=force_custom_plan'].filter(Boolean).join(' '),
         },
       })
       await source.initialize()
@@ -115,8 +145,54 @@ export class Database {
     return this.source.manager
   }
 
-  query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.source.query(sql, params)
+  /**
+   * One statement outside a transaction, answered as TypeORM's DataSource.query answers it (rows; for UPDATE
+   * and DELETE `[rows, count]`; errors as QueryFailedError). It goes to the driver's pool directly: TypeORM's
+   * query runner (made and released for every query, with its events) cost more CPU than the query itself. On a
+   * server the statement is prepared by name, once per connection.
+   */
+  async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const pool = (this.source.driver as { master?: PgPool }).master
+    if (!pool || typeof pool.connect !== 'function') return this.source.query(sql, params)
+    // Without parameters a statement goes by the simple protocol, as before (it may hold several statements).
+    const name = this.prepare && params.length > 0 ? this.statementName(sql) : undefined
+    try {
+      return await this.run<T>(pool, sql, params, name)
+    } catch (error) {
+      const code = ((error as QueryFailedError & { driverError?: { code?: string } }).driverError ?? {}).code
+      if (!name || !code || !PREPARED_FAULTS.has(code)) throw error
+      // Once more without a name; and no names at all after a server that does not keep them (a pooler).
+      if (code !== '0A000') this.prepare = false
+      return this.run<T>(pool, sql, params, undefined)
+    }
+  }
+
+  private statementName(sql: string): string | undefined {
+    const known = this.statementNames.get(sql)
+    if (known || this.statementNames.size >= MAX_PREPARED) return known
+    // Named after the text itself, the same in every process: behind a pooler that hands one server connection
+    // to several processes, a name can never stand for another process's different statement.
+    const name = `plein_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`
+    this.statementNames.set(sql, name)
+    return name
+  }
+
+  private async run<T>(pool: PgPool, sql: string, params: unknown[], name: string | undefined): Promise<T[]> {
+    // Connection errors come through as they are, as with TypeORM.
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      const raw = await client.query(name ? { name, text: sql, values: params } : { text: sql, values: params })
+      if (Array.isArray(raw)) return undefined as unknown as T[] // several statements: TypeORM answers nothing either
+      return (raw.command === 'UPDATE' || raw.command === 'DELETE' ? [raw.rows, raw.rowCount] : raw.rows) as T[]
+    } catch (error) {
+      // A lost connection, or one whose prepared statements went wrong, is not given back to the pool.
+      const code = (error as { code?: string }).code
+      if (isDatabaseUnavailable(error) || (name && code && PREPARED_FAULTS.has(code))) broken = error as Error
+      throw new QueryFailedError(sql, params, error as Error)
+    } finally {
+      client.release(broken)
+    }
   }
 
   repository<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {

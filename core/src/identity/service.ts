@@ -60,7 +60,11 @@ export interface IdentityDeps {
   log: Logger
   /** Change notices between processes: cached sessions are dropped everywhere when they end or change. */
   changes: () => ChangeBus
-  /** How long a session read from the database is used before it is read again (default 5000 ms; 0: no cache). */
+  /**
+   * How long a session read from the database is used before it is read again (default 1000 ms): the bound for
+   * a session ended behind the kernel's back (a row deleted by hand); the kernel's own changes reach every
+   * process at once through the change bus.
+   */
   sessionCacheMs?: number
 }
 
@@ -84,18 +88,25 @@ export class IdentityService {
   /**
    * Live sessions by hash, as read from the database: every request of a signed-in person needs one. Dropped in
    * every process (change bus) on sign-out, password change or reset, account change or deletion, role change and
-   * site deletion; read again at least every few seconds anyway (which also keeps last_seen_at fresh).
+   * site deletion; read again at least every second anyway (which also keeps last_seen_at fresh).
    */
   private readonly sessions: SharedCache<SessionAuth>
+  /** Accounts by id (owners and authors of every list), dropped in every process when one changes. */
+  private readonly accounts: SharedCache<Account>
 
   constructor(private readonly deps: IdentityDeps) {
     this.oneTimeKey = deriveKey(deps.secret, 'one-time-token')
-    this.sessions = new SharedCache<SessionAuth>({ topic: 'kernel.sessions', changes: deps.changes, ttlMs: deps.sessionCacheMs ?? 5000 })
+    this.sessions = new SharedCache<SessionAuth>({ topic: 'kernel.sessions', changes: deps.changes, ttlMs: deps.sessionCacheMs ?? 1000 })
+    // Names and addresses (no access depends on them): a few seconds.
+    this.accounts = new SharedCache<Account>({ topic: 'kernel.accounts', changes: deps.changes, ttlMs: 5000 })
   }
 
-  /** Cached sessions of these accounts are read again, in every process (after a change is committed). */
+  /** Cached sessions and records of these accounts are read again, in every process (after a change is committed). */
   async accountsChanged(accountIds: readonly string[]): Promise<void> {
-    if (accountIds.length > 0) await this.sessions.invalidate({ tags: accountIds.map(accountTag) })
+    if (accountIds.length === 0) return
+    const tags = accountIds.map(accountTag)
+    await this.sessions.invalidate({ tags })
+    await this.accounts.invalidate({ keys: accountIds })
   }
 
   /** Cached sessions on this site are read again, in every process (after the site is deleted). */
@@ -194,10 +205,26 @@ export class IdentityService {
     return rows[0]
   }
 
+  /** Accounts by id (the cached ones from the cache, the others in one query); unknown ids are left out. */
   async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
-    if (ids.length === 0) return new Map()
-    const rows: AccountRow[] = await this.db.query('SELECT * FROM kernel_account WHERE id = ANY($1::uuid[])', [[...new Set(ids)]])
-    return new Map(rows.map(r => [r.id, toAccount(r)]))
+    const found = new Map<string, Account>()
+    if (ids.length === 0) return found
+    const missing: string[] = []
+    for (const id of new Set(ids)) {
+      const hit = this.accounts.peek(id)
+      if (hit) found.set(id, hit)
+      else missing.push(id)
+    }
+    if (missing.length === 0) return found
+    const loaded = await this.accounts.getMany(missing, async wanted => {
+      const rows: AccountRow[] = await this.db.query(
+        'SELECT id, email, name, email_verified_at, email_bounced_at, locale, created_at FROM kernel_account WHERE id = ANY($1::uuid[])',
+        [wanted],
+      )
+      return rows.map(r => ({ key: r.id, value: Object.freeze(toAccount(r)) }))
+    })
+    for (const [id, account] of loaded) found.set(id, account)
+    return found
   }
 
   /** What a person may change of their own account: the name others see, and the language of pages and mail (null: the browser's). */
@@ -308,7 +335,8 @@ export class IdentityService {
     const row = rows[0]
     if (!row) return undefined
     if (row.stale) await this.db.query('UPDATE kernel_session SET last_seen_at = now() WHERE id_hash = $1', [hash])
-    const auth: SessionAuth = { account: toAccount(row), sessionHash: hash, csrfToken: row.csrf_token, role: row.role }
+    // Frozen: one cached object answers many requests.
+    const auth: SessionAuth = Object.freeze({ account: Object.freeze(toAccount(row)), sessionHash: hash, csrfToken: row.csrf_token, role: row.role })
     // Touched now or within the minute: it stays alive at least as long as the cache may keep it.
     return { value: auth, tags: [sessionTag(hash), accountTag(row.id), siteTag(site.id)], ttlMs: row.stale ? Infinity : Number(row.ms_left) }
   }

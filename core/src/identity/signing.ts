@@ -47,9 +47,16 @@ export interface KeyDerivation {
 }
 
 export function createKeyDerivation(secret: string, owner: string): KeyDerivation {
+  // Derived once per label (a file download needs its site key every time); each caller gets its own copy.
+  const derived = new Map<string, Buffer>()
   return Object.freeze({
     derive(label: string): Buffer {
-      return Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.from(`plein:${owner}`), Buffer.from(label), 32))
+      let key = derived.get(label)
+      if (!key) {
+        key = Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.from(`plein:${owner}`), Buffer.from(label), 32))
+        if (derived.size < 10_000) derived.set(label, key)
+      }
+      return Buffer.from(key)
     },
   })
 }

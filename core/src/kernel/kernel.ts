@@ -111,6 +111,11 @@ export interface KernelOptions {
   statementTimeoutMs?: number
   /** redis://… (REDIS_URL): change notices through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
   redisUrl?: string
+  /**
+   * How long a session read from the database answers this process's requests (default 1000 ms; 0: read every
+   * time). The kernel's own changes (sign-out, password, roles, …) end cached sessions in every process at once.
+   */
+  sessionCacheMs?: number
 }
 
 export interface PluginPlanEntry {
@@ -197,7 +202,7 @@ export class Kernel {
     const db = () => this.db
     this.limiter = new RateLimiter(db)
     this.audit = new KernelAuditLog(db)
-    this.bounces = new MailBounces(db)
+    this.bounces = new MailBounces(db, ids => this.identity.accountsChanged(ids))
     this.clock = options.clock ?? systemClock
     this.access = new AccessService(db, this.clock)
     this.identity = new IdentityService({
@@ -209,6 +214,7 @@ export class Kernel {
       enqueue: (name, payload, options) => this.jobs.enqueue(name, payload, options),
       log: this.log.child({ part: 'identity' }),
       changes: () => this.changes,
+      sessionCacheMs: options.sessionCacheMs,
     })
     this.lifecycle = new AccountLifecycle({
       db,

@@ -17,11 +17,15 @@ export interface MailBounceRecord extends MailBounce {
 }
 
 export class MailBounces {
-  constructor(private readonly db: () => Database) {}
+  constructor(
+    private readonly db: () => Database,
+    /** After a bounce marked accounts (committed): the kernel drops its cached copies of them. */
+    private readonly accountsChanged?: (ids: string[]) => Promise<void>,
+  ) {}
 
   /** Stores the bounce and marks the account with that address, in one transaction. */
   async record(bounce: MailBounce): Promise<void> {
-    await this.db().transaction(async m => {
+    const marked = await this.db().transaction(async m => {
       const [accounts]: [Array<{ id: string }>, number] = (await m.query(
         'UPDATE kernel_account SET email_bounced_at = now() WHERE lower(email) = lower($1) RETURNING id',
         [bounce.email],
@@ -32,7 +36,9 @@ export class MailBounces {
         [bounce.siteId, accounts[0]?.id ?? null, bounce.email, bounce.code, bounce.command, bounce.response],
       )
       await m.query(`DELETE FROM kernel_mail_bounce WHERE created_at < now() - make_interval(days => ${KEEP_DAYS})`)
+      return accounts.map(a => a.id)
     })
+    await this.accountsChanged?.(marked)
   }
 
   /** Newest first: every bounce (siteId null, the root's administrators) or those of mail sent for one site. */

@@ -72,27 +72,49 @@ export class SharedCache<V> {
    * afresh, RESYNC).
    */
   async get(key: string, load: () => Promise<SharedCacheEntry<V> | undefined>): Promise<V | undefined> {
-    const bus = this.changes()
-    const listening = bus.listening?.() ?? true
-    if (listening) {
-      const hit = this.entries.get(key)
-      if (hit) {
-        if (hit.until > this.now()) return hit.value
-        this.entries.delete(key)
-      }
-    }
+    const hit = this.peek(key)
+    if (hit !== undefined) return hit
     const generation = this.generation
     const loaded = await load()
     if (!loaded) return undefined
-    // A change seen while loading may have come after the read: keep nothing (the next request reads again).
-    if (listening && generation === this.generation && (bus.listening?.() ?? true)) {
-      const ttl = Math.min(this.ttlMs, loaded.ttlMs ?? Infinity)
-      if (ttl > 0) {
-        if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
-        this.entries.set(key, { value: loaded.value, tags: loaded.tags ?? [], until: this.now() + ttl })
-      }
-    }
+    this.keep(generation, key, loaded)
     return loaded.value
+  }
+
+  /** The cached value for `key`, or undefined (not cached, expired, or the bus does not listen now). */
+  peek(key: string): V | undefined {
+    if (!this.listening()) return undefined
+    const hit = this.entries.get(key)
+    if (!hit) return undefined
+    if (hit.until > this.now()) return hit.value
+    this.entries.delete(key)
+    return undefined
+  }
+
+  /** Values for many keys not cached (see `peek`) in one load; what it answers is kept as `get` keeps it. */
+  async getMany(keys: readonly string[], load: (keys: readonly string[]) => Promise<Array<SharedCacheEntry<V> & { key: string }>>): Promise<Map<string, V>> {
+    this.changes()
+    const generation = this.generation
+    const loaded = await load(keys)
+    const out = new Map<string, V>()
+    for (const entry of loaded) {
+      out.set(entry.key, entry.value)
+      this.keep(generation, entry.key, entry)
+    }
+    return out
+  }
+
+  /** Keeps a loaded value unless a change was seen since the load began (it may have read the old row). */
+  private keep(generation: number, key: string, loaded: SharedCacheEntry<V>): void {
+    if (generation !== this.generation || !this.listening()) return
+    const ttl = Math.min(this.ttlMs, loaded.ttlMs ?? Infinity)
+    if (!(ttl > 0)) return
+    if (this.entries.size >= this.max && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!)
+    this.entries.set(key, { value: loaded.value, tags: loaded.tags ?? [], until: this.now() + ttl })
+  }
+
+  private listening(): boolean {
+    return this.changes().listening?.() ?? true
   }
 
   /** Drops entries here at once and in every other process through the bus. Call it after the change is committed. */

@@ -46,7 +46,8 @@ describe('access: the model, property-based', () => {
   before(async function () {
     this.timeout(60_000)
     // Invite-only, so holding site:<id> depends on a member row the test controls.
-    tk = await createTestKernel({ plugins: [itemsPlugin(state)], site: { settings: { membership: 'invite' } } })
+    // Site memberships are set in SQL between runs, behind the kernel's back: no cached sessions.
+    tk = await createTestKernel({ plugins: [itemsPlugin(state)], site: { settings: { membership: 'invite' } }, sessionCacheMs: 0 })
     admin = await tk.signUp({ name: 'Admin' })
     for (let i = 0; i < POOL; i++) pool.push(await tk.signUp({ name: `User ${i}` }))
     siteId = (await tk.http.get('/api/v1/site')).body.id

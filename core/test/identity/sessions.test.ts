@@ -54,10 +54,25 @@ describe('identity: sessions', () => {
     expect(rows[0].csrf_token).to.equal(login.body.csrfToken)
   })
 
-  it('signs the user out when the session row is deleted from the database (no state in the process)', async () => {
+  it('signs the user out within a second when the session row is deleted from the database (the cache holds it no longer)', async () => {
     const { user, cookie } = await signedIn()
     expect((await me(cookie)).status).to.equal(200)
     await tk.kernel.db.query('DELETE FROM kernel_session WHERE account_id = $1', [user.id])
+    const deleted = Date.now()
+    while ((await me(cookie)).status === 200) {
+      expect(Date.now() - deleted, 'still signed in').to.be.below(1500)
+      await new Promise(r => setTimeout(r, 50))
+    }
+    expectProblem(await me(cookie), 401)
+  })
+
+  it('signs the user out at once on sign-out, though the session was cached', async () => {
+    const { cookie } = await signedIn()
+    expect((await me(cookie)).status).to.equal(200)
+    expect((await me(cookie)).status).to.equal(200)
+    const csrf = (await me(cookie)).body.csrfToken
+    const out = await withCookie(tk.http, cookie, { 'x-csrf-token': csrf }).post('/api/v1/auth/logout', {})
+    expect(out.status).to.equal(204)
     expectProblem(await me(cookie), 401)
   })
 

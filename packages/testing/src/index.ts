@@ -34,6 +34,8 @@ export interface TestKernelOptions {
   storageUrl?: string
   /** Who may read GET /metrics (default: loopback only). */
   metrics?: KernelOptions['metrics']
+  /** How long a session read from the database is used (default 1000 ms); 0 for tests that change sessions or roles in SQL. */
+  sessionCacheMs?: number
 }
 
 /** Site settings of a test kernel unless the test overrides them: no e-mail verification, generous limits. */
@@ -143,6 +145,7 @@ export async function createTestKernel(options: TestKernelOptions = {}): Promise
       clock: options.clock,
       storageUrl: options.storageUrl,
       metrics: options.metrics,
+      sessionCacheMs: options.sessionCacheMs,
     })
     const address = await kernel.listen(0, '127.0.0.1')
     const url = `http://127.0.0.1:${address.port}`

@@ -27,11 +27,13 @@ export class GroupGuard {
 
   /** The group, when the viewer may know it exists; else 404. */
   async load(c: RequestContext, id: string): Promise<LoadedGroup> {
-    const entity = await this.ctx.access.find(c.site, id)
+    // Side by side: the entity (kernel) and the group's fields with the viewer's membership (one query).
+    const [entity, own] = await Promise.all([this.ctx.access.find(c.site, id), this.store.fieldsAndMemberships(c.site, [id], c.viewer.user?.id ?? null)])
     if (!entity || entity.kind !== 'group') throw notFound()
-    const fields = (await this.store.fields([id])).get(id)
-    if (!fields) throw notFound()
-    const membership = c.viewer.user ? await this.store.membership(c.site, id, c.viewer.user.id) : undefined
+    const found = own.get(id)
+    if (!found) throw notFound()
+    const { fields, membership } = found
+    this.store.loadedWith.set(entity, { accountId: c.viewer.user?.id ?? null, fields, membership })
     const group = { entity, fields, membership }
     // A hidden group shows itself to its members and to invited people (to accept); a pending request (made
     // before it was hidden) does not make it visible.

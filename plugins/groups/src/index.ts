@@ -47,14 +47,22 @@ export const groupsPlugin = definePlugin({
       kind: 'group',
       url: e => `/groups/${e.id}`,
       async load(entities, viewer, site) {
-        const ids = entities.map(e => e.id)
-        const fields = await store.fields(ids)
-        const mine = viewer.user ? await store.memberships(site, ids, viewer.user.id) : new Map()
+        const accountId = viewer.user?.id ?? null
+        // A group this request loaded already (its page): those rows are not read again.
+        const known = (e: object) => {
+          const k = store.loadedWith.get(e)
+          return k && k.accountId === accountId ? k : undefined
+        }
+        const own = await store.fieldsAndMemberships(
+          site,
+          entities.filter(e => !known(e)).map(e => e.id),
+          accountId,
+        )
         return new Map(
-          ids.map(id => {
-            const m = mine.get(id)
-            const e = entities.find(x => x.id === id)!
-            return [id, { name: e.title, ...fields.get(id), viewerStatus: m?.status ?? null, viewerRole: m?.status === 'member' ? m.role : null }]
+          entities.map(e => {
+            const row = known(e) ?? own.get(e.id)
+            const m = row?.membership
+            return [e.id, { name: e.title, ...row?.fields, viewerStatus: m?.status ?? null, viewerRole: m?.status === 'member' ? m.role : null }]
           }),
         )
       },

@@ -26,6 +26,16 @@ export interface MemberRow {
 
 type Runner = Pick<Database, 'query'> | EntityManager
 
+const fieldsOf = (r: any): GroupFields => ({
+  description: r.description,
+  icon: r.icon,
+  membership: r.membership,
+  hidden: r.hidden,
+  membersOnly: r.members_only,
+  contentTypes: r.content_kinds,
+  memberCount: r.member_count,
+})
+
 const accountTag = (id: string) => `account:${id}`
 const groupTag = (id: string) => `group:${id}`
 
@@ -33,7 +43,7 @@ export class GroupsStore {
   /**
    * The groups each account is a full member of, per site: read for every request of a signed-in person
    * (access.viewerTokens). Dropped in every process after a membership change (`membershipsChanged`, after
-   * the commit), and read again every few seconds anyway.
+   * the commit), and read again every second anyway (a membership changed behind the plugin's back).
    */
   private readonly memberOf: SharedCache<readonly string[]>
 
@@ -41,7 +51,7 @@ export class GroupsStore {
     private readonly db: () => Database,
     changes: () => ChangeBus,
   ) {
-    this.memberOf = new SharedCache({ topic: 'groups.memberships', changes })
+    this.memberOf = new SharedCache({ topic: 'groups.memberships', changes, ttlMs: 1000 })
   }
 
   async fields(ids: string[], m: Runner = this.db()): Promise<Map<string, GroupFields>> {
@@ -51,17 +61,35 @@ export class GroupsStore {
          FROM groups_group WHERE entity_id = ANY($1::uuid[])`,
       [ids],
     )
+    return new Map(rows.map(r => [r.entity_id, fieldsOf(r)]))
+  }
+
+  /**
+   * What a request already read of a group (GroupGuard.load), by its entity record (a new object for every
+   * request): serializing that record reuses it instead of reading the same rows again.
+   */
+  readonly loadedWith = new WeakMap<object, { accountId: string | null; fields: GroupFields; membership: Membership | undefined }>()
+
+  /**
+   * Groups' fields and one account's memberships of them, in one query (a group page or list needs both).
+   * Without an account, no memberships.
+   */
+  async fieldsAndMemberships(site: Site, ids: string[], accountId: string | null): Promise<Map<string, { fields: GroupFields; membership: Membership | undefined }>> {
+    if (ids.length === 0) return new Map()
+    const rows: any[] = await this.db().query(
+      `SELECT g.entity_id, g.description, g.icon, g.membership, g.hidden, g.members_only, g.content_kinds, g.member_count,
+              m.account_id AS m_account_id, m.role AS m_role, m.status AS m_status
+         FROM groups_group g
+         LEFT JOIN groups_member m ON m.group_id = g.entity_id AND m.site_id = $2 AND m.account_id = $3
+        WHERE g.entity_id = ANY($1::uuid[])`,
+      [ids, site.id, accountId],
+    )
     return new Map(
       rows.map(r => [
         r.entity_id,
         {
-          description: r.description,
-          icon: r.icon,
-          membership: r.membership,
-          hidden: r.hidden,
-          membersOnly: r.members_only,
-          contentTypes: r.content_kinds,
-          memberCount: r.member_count,
+          fields: fieldsOf(r),
+          membership: r.m_account_id ? { groupId: r.entity_id, accountId: r.m_account_id, role: r.m_role, status: r.m_status } : undefined,
         },
       ]),
     )
@@ -80,15 +108,6 @@ export class GroupsStore {
     )
     const r = rows[0]
     return r ? { groupId: r.group_id, accountId: r.account_id, role: r.role, status: r.status } : undefined
-  }
-
-  async memberships(site: Site, groupIds: string[], accountId: string): Promise<Map<string, Membership>> {
-    if (groupIds.length === 0) return new Map()
-    const rows: any[] = await this.db().query(
-      'SELECT group_id, account_id, role, status FROM groups_member WHERE site_id = $1 AND account_id = $2 AND group_id = ANY($3::uuid[])',
-      [site.id, accountId, groupIds],
-    )
-    return new Map(rows.map(r => [r.group_id, { groupId: r.group_id, accountId: r.account_id, role: r.role, status: r.status }]))
   }
 
   /** The groups an account is a full member of on a site (a frozen list, from the cache when it holds it). */
