@@ -379,8 +379,9 @@ describe('activity stream', () => {
         }
         const five = await measure(5)
         const fifty = await measure(50)
-        // The counter works: a page needs at least the viewer, the list, the owners, the posts and the counts.
-        expect(five).to.be.at.least(4)
+        // The counter works: a page needs at least the list, the posts and the comment counts (the viewer's
+        // session and the owners may come from the kernel's caches).
+        expect(five).to.be.at.least(3)
         expect(fifty, `${five} queries for 5 items, ${fifty} for 50`).to.equal(five)
         const blogFive = await (async () => {
           counter.reset()

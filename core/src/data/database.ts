@@ -178,6 +178,8 @@ export class Database {
   }
 
   private async run<T>(pool: PgPool, sql: string, params: unknown[], name: string | undefined): Promise<T[]> {
+    // As TypeORM's query runner does: its logger sees every statement (query logging, and tests that count them).
+    this.source.logger.logQuery(sql, params)
     // Connection errors come through as they are, as with TypeORM.
     const client = await pool.connect()
     let broken: Error | undefined
