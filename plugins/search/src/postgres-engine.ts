@@ -44,11 +44,13 @@ export interface SearchPlan {
 export const ESTIMATE_TTL_MS = 5 * 60_000
 export const ESTIMATE_CACHE_SIZE = 2000
 /**
- * Searches one process runs on the database at once; more wait their turn, at most QUEUE_TIMEOUT_MS, then
- * answer 503 SEARCH_BUSY. With the default pool of 10 connections, the other requests keep 6: a burst of
- * searches (each 15–50 ms of database time at 1,000,000 items) cannot take every connection.
+ * Searches one process runs on the database at once (default of the `maxConcurrentSearches` setting); more
+ * wait their turn, at most QUEUE_TIMEOUT_MS, then answer 503 SEARCH_BUSY. A burst of searches (each 15–50 ms
+ * of database time at 1,000,000 items) cannot take every pooled connection nor every core of the database:
+ * measured on 2 cores at the Pleio scale, 50 connections of mixed traffic, the other endpoints' p99 was
+ * 85–160 ms with 2, 118–169 ms with 4, and 213–337 ms without a limit (docs/performance.md).
  */
-export const MAX_CONCURRENT_SEARCHES = 4
+export const MAX_CONCURRENT_SEARCHES = 2
 export const QUEUE_TIMEOUT_MS = 3000
 /** statement_timeout of a search query (ms). */
 export const STATEMENT_TIMEOUT_MS = 3000
@@ -125,8 +127,8 @@ export class PostgresSearchEngine implements SearchEngine {
    * candidates: how many of the newest readable matches are ranked (default: the site's `rankedMatches`
    * setting, else CANDIDATES); path: always this
    * path instead of choosing one per query, and span: for the GIN path, always a span of this many months
-   * (tests, benchmarks; without it the GIN path still chooses its span); concurrency and queueTimeoutMs:
-   * see MAX_CONCURRENT_SEARCHES.
+   * (tests, benchmarks; without it the GIN path still chooses its span); concurrency (default: the site's
+   * `maxConcurrentSearches` setting) and queueTimeoutMs: see MAX_CONCURRENT_SEARCHES.
    */
   constructor(
     private readonly ctx: PluginContext,
@@ -137,7 +139,7 @@ export class PostgresSearchEngine implements SearchEngine {
   private readonly waiting: Array<() => void> = []
 
   /** A place among the searches running now, or a 503 when none came free in time. Call the result to give it back. */
-  private async place(): Promise<() => void> {
+  private async place(limit: number): Promise<() => void> {
     let released = false
     const release = () => {
       if (released) return
@@ -146,7 +148,7 @@ export class PostgresSearchEngine implements SearchEngine {
       if (next) next()
       else this.active--
     }
-    if (this.active < Math.max(1, this.options.concurrency ?? MAX_CONCURRENT_SEARCHES)) {
+    if (this.active < Math.max(1, limit)) {
       this.active++
       return release
     }
@@ -202,8 +204,9 @@ export class PostgresSearchEngine implements SearchEngine {
     const cursor = decode(query.cursor)
     // Spans are counted back from the kernel's clock; marks run to next year of the later of it and the real time.
     const now = this.ctx.clock?.now() ?? new Date()
-    const configured = this.ctx.settings ? this.ctx.settings<{ rankedMatches?: number }>(site).rankedMatches : undefined
-    const count = Math.max(1, Math.floor(this.options.candidates ?? configured ?? CANDIDATES))
+    const settings = this.ctx.settings?.<{ rankedMatches?: number; maxConcurrentSearches?: number }>(site)
+    const count = Math.max(1, Math.floor(this.options.candidates ?? settings?.rankedMatches ?? CANDIDATES))
+    const concurrency = this.options.concurrency ?? settings?.maxConcurrentSearches ?? MAX_CONCURRENT_SEARCHES
     // A word matches stemmed (Dutch or English) or as typed; the last one also as a prefix (as you type),
     // when it has at least MIN_PREFIX characters: a shorter prefix matches too much to be worth ranking.
     const term = (p: string, i: number, { prefix, weight }: { prefix: boolean; weight: string }) => {
@@ -276,7 +279,7 @@ export class PostgresSearchEngine implements SearchEngine {
     // The plan is chosen on the first page and carried in the cursor, so a page sequence keeps one plan
     // (every plan gives the same rows; this saves the estimate on later pages).
     const estimate = { sql: `e.search_vector @@ (${all(words.map((_, i) => `$${i + 2}`), true, '')})`, params: [site.id, ...words] }
-    const { rows, plan } = await this.run(async m => {
+    const { rows, plan } = await this.run(concurrency, async m => {
       const planned = cursor?.plan
       const estimates = () => this.estimates(m, site.id, words, estimate, now)
       let plan: SearchPlan = planned ?? choosePlan(await estimates(), count, now)
@@ -323,8 +326,8 @@ export class PostgresSearchEngine implements SearchEngine {
   }
 
   /** Runs the search under its own statement timeout: one pathological query cannot hold a connection for long. */
-  private async run<T>(work: (m: Queryable) => Promise<T>): Promise<T> {
-    const release = await this.place()
+  private async run<T>(concurrency: number, work: (m: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.place(concurrency)
     try {
       return await this.ctx.db.transaction(async m => {
         await m.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`)
