@@ -152,7 +152,10 @@ describe('notifications: pages', () => {
 describe('notifications: the digest hour (ManualClock)', () => {
   let tk: TestKernel
   let smtp: MailCatcher
-  const today = new Date().toISOString().slice(0, 10)
+  // Tomorrow (UTC): the kernel's clock runs ahead of the real one all day long. With today's date, a run after
+  // 08:30 UTC set the clock behind the database's now(), which stamps a new post's publishedAt: the post was
+  // still "scheduled" by the kernel's clock, nobody could read it, and its notification was rightly held back.
+  const today = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
   const at = (day: number, time: string) => new Date(Date.parse(`${today}T${time}:00Z`) + day * 86_400_000)
   const clock = new ManualClock(at(0, '08:30'))
 
