@@ -13,6 +13,8 @@ interface PgPool {
 interface PgClient {
   query(query: { text: string; values: unknown[]; name?: string }): Promise<{ command?: string; rows?: unknown[]; rowCount?: number | null } | unknown[]>
   release(error?: Error | boolean): void
+  on(event: 'error', listener: (error: Error) => void): unknown
+  removeListener(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /** Most distinct statements prepared by name; further ones are parsed each time (SQL built with values in it). */
@@ -183,6 +185,13 @@ export class Database {
     // Connection errors come through as they are, as with TypeORM.
     const client = await pool.connect()
     let broken: Error | undefined
+    // The pool takes its own error listener off a client it hands out (as TypeORM does, listen while it is
+    // ours): a server that ends the connection between our statements (57P01 when PostgreSQL stops) must not
+    // be an unhandled 'error' event that takes the process down. Such a client is not given back to the pool.
+    const lost = (error: Error) => {
+      broken = error
+    }
+    client.on('error', lost)
     try {
       const raw = await client.query(name ? { name, text: sql, values: params } : { text: sql, values: params })
       if (Array.isArray(raw)) return undefined as unknown as T[] // several statements: TypeORM answers nothing either
@@ -193,6 +202,7 @@ export class Database {
       if (isDatabaseUnavailable(error) || (name && code && PREPARED_FAULTS.has(code))) broken = error as Error
       throw new QueryFailedError(sql, params, error as Error)
     } finally {
+      client.removeListener('error', lost)
       client.release(broken)
     }
   }
