@@ -94,8 +94,6 @@ export function spanStart(months: number, now: Date): string {
   return `${start.getUTCFullYear()}${String(start.getUTCMonth() + 1).padStart(2, '0')}`
 }
 
-const monthStartOf = (since: string) => new Date(Date.UTC(Number(since.slice(0, 4)), Number(since.slice(4)) - 1, 1))
-
 interface Cursor {
   rank: number
   id: string
@@ -125,10 +123,10 @@ function decode(value: string | undefined): Cursor | undefined {
 export class PostgresSearchEngine implements SearchEngine {
   /**
    * candidates: how many of the newest readable matches are ranked (default: the site's `rankedMatches`
-   * setting, else CANDIDATES); path: always this
-   * path instead of choosing one per query, and span: for the GIN path, always a span of this many months
-   * (tests, benchmarks; without it the GIN path still chooses its span); concurrency (default: the site's
-   * `maxConcurrentSearches` setting) and queueTimeoutMs: see MAX_CONCURRENT_SEARCHES.
+   * setting, else CANDIDATES); path: always this path instead of choosing one per query, and span: for the
+   * GIN path, always a span of this many months (tests, benchmarks; without it the GIN path still chooses
+   * its span); concurrency (default: the site's `maxConcurrentSearches` setting) and queueTimeoutMs: see
+   * MAX_CONCURRENT_SEARCHES.
    */
   constructor(
     private readonly ctx: PluginContext,
