@@ -15,7 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type pg from 'pg'
 import { randomBytes } from 'node:crypto'
-import { client, request, signIn, startServer, type SeededOptions, type Session } from './seeded.js'
+import { biggestGroups, client, readableBlogs, request, rootSiteOf, signIn, startServer, type SeededOptions, type Session } from './seeded.js'
 
 const env = process.env
 const REQUESTS = Number(env.COST_REQUESTS ?? 300)
@@ -76,12 +76,12 @@ async function main(): Promise<void> {
   try {
     const db = client(options)
     await db.connect()
-    const rootSite = (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
-    const blogs = (await db.query(`SELECT id FROM entity WHERE site_id = $1 AND kind = 'blog' AND read_access && '{public,logged_in}' AND published_at IS NOT NULL ORDER BY id LIMIT 2`, [rootSite])).rows.map(r => r.id as string)
+    const rootSite = await rootSiteOf(db)
+    const blogs = await readableBlogs(db, rootSite, 2)
     const blog = blogs[0]!
     // Comments are posted on another post than the one read: the read's comment count stays the same run after run.
     const commented = blogs[1] ?? blog
-    const group = (await db.query(`SELECT e.id FROM entity e JOIN groups_group g ON g.entity_id = e.id WHERE e.site_id = $1 AND NOT g.hidden ORDER BY g.member_count DESC LIMIT 1`, [rootSite])).rows[0].id as string
+    const group = (await biggestGroups(db, rootSite, 1))[0]!
     const serverOnly = env.COST_PG === 'server'
     const session = await signIn(server.port, 'seed-7@example.org')
     const spec = env.COST_URLS ?? `/healthz|/api/v1/auth/me|/api/v1/activity?limit=20|/groups/${group}|/api/v1/blogs/${blog}|/api/v1/search?q=beleid&limit=20|/api/v1/search?q=kennishealth&limit=20`

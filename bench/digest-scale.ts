@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { SMTPServer } from 'smtp-server'
-import { client, dropDatabase, ensureSeeded, resultsDir, scaleOf, startServer, type Server } from './seeded.js'
+import { client, dropDatabase, ensureSeeded, resultsDir, rootSiteOf, scaleOf, startServer, type Server } from './seeded.js'
 
 const env = process.env
 const USERS = Number(env.DIGEST_BENCH_USERS ?? 10_000)
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     server = await startServer(options, { PLEIN_SMTP_URL: sink.url })
     const db = client(options)
     await db.connect()
-    const rootSite = (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
+    const rootSite = await rootSiteOf(db)
     const t0 = performance.now()
     await db.query('BEGIN')
     // A clean slate for the benchmark's own rows (this database is for benchmarks only).

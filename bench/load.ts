@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PLEIO_SCALE } from '@plein/core'
-import { client, dropDatabase, ensureSeeded, load, printRows, request, resultsDir, scaleOf, signIn, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server, type Session } from './seeded.js'
+import { biggestGroups, client, dropDatabase, ensureSeeded, load, printRows, readableBlogs, request, resultsDir, rootSiteOf, scaleOf, signIn, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server, type Session } from './seeded.js'
 
 const env = process.env
 const DURATION = Number(env.LOAD_BENCH_DURATION ?? 20)
@@ -55,9 +55,9 @@ async function main(): Promise<void> {
     // Targets on the root site: readable blog posts, the biggest visible groups, a few uploaded files.
     const db = client(options)
     await db.connect()
-    const rootSite = (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
-    const blogs = (await db.query(`SELECT id FROM entity WHERE site_id = $1 AND kind = 'blog' AND read_access && '{public,logged_in}' AND published_at IS NOT NULL ORDER BY id LIMIT 500`, [rootSite])).rows.map(r => r.id as string)
-    const groups = (await db.query(`SELECT e.id FROM entity e JOIN groups_group g ON g.entity_id = e.id WHERE e.site_id = $1 AND NOT g.hidden ORDER BY g.member_count DESC LIMIT 100`, [rootSite])).rows.map(r => r.id as string)
+    const rootSite = await rootSiteOf(db)
+    const blogs = await readableBlogs(db, rootSite, 500)
+    const groups = await biggestGroups(db, rootSite, 100)
     await db.end()
     const words = ['beleid', 'klimaat', 'participatie', 'energie', 'woningbouw', 'digitaal', 'privacy', 'samenwerking', 'omgevingswet', 'netwerk', 'overleg project', 'verslag']
     const asAdmin = { cookie: admin.cookie, 'x-csrf-token': admin.csrf }

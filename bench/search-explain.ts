@@ -7,12 +7,10 @@
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { PostgresSearchEngine, SEARCH_CANDIDATES as CANDIDATES, type SearchPath } from '@plein/plugin-search'
+import { rootSiteOf } from './seeded.js'
 
 const KINDS = ['blog', 'news', 'wiki', 'group', 'file', 'folder']
 
-export async function rootSiteOf(db: pg.Client): Promise<string> {
-  return (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
-}
 
 /** Times the engine's query for `q` (median of `repeat` runs) and returns its plan. */
 export async function explainSearch(db: pg.Client, site: string, q: string, options: { repeat?: number; candidates?: number; path?: SearchPath } = {}): Promise<{ matches: number; hits: number; ms: number[]; plan: string }> {

@@ -16,8 +16,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { SEED_VOCABULARY } from '@plein/core'
-import { explainSearch, rootSiteOf } from './search-explain.js'
-import { client, dropDatabase, ensureSeeded, load, printRows, resultsDir, scaleOf, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server } from './seeded.js'
+import { explainSearch } from './search-explain.js'
+import { client, dropDatabase, ensureSeeded, load, printRows, resultsDir, rootSiteOf, scaleOf, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server } from './seeded.js'
 
 const env = process.env
 const DURATION = Number(env.SEARCH_BENCH_DURATION ?? 20)

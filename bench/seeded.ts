@@ -59,6 +59,23 @@ export function client(options: SeededOptions): pg.Client {
   return new pg.Client({ connectionString: `${options.server}/${options.database}` })
 }
 
+/** The seeded root site's id (the first site that is not a subsite). */
+export async function rootSiteOf(db: pg.Client): Promise<string> {
+  return (await db.query(`SELECT id FROM kernel_site WHERE key NOT LIKE 'subsite:%' ORDER BY created_at LIMIT 1`)).rows[0].id as string
+}
+
+/** Published blog posts on a site that every signed-in user may read (the same ones, in id order, every run). */
+export async function readableBlogs(db: pg.Client, site: string, count: number): Promise<string[]> {
+  const rows = await db.query(`SELECT id FROM entity WHERE site_id = $1 AND kind = 'blog' AND read_access && '{public,logged_in}' AND published_at IS NOT NULL ORDER BY id LIMIT $2`, [site, count])
+  return rows.rows.map(r => r.id as string)
+}
+
+/** The biggest groups on a site that are not hidden, biggest first. */
+export async function biggestGroups(db: pg.Client, site: string, count: number): Promise<string[]> {
+  const rows = await db.query(`SELECT e.id FROM entity e JOIN groups_group g ON g.entity_id = e.id WHERE e.site_id = $1 AND NOT g.hidden ORDER BY g.member_count DESC LIMIT $2`, [site, count])
+  return rows.rows.map(r => r.id as string)
+}
+
 /** Creates the database when missing and seeds it unless this scale is there already; returns the seed's seconds (0: reused). */
 export async function ensureSeeded(options: SeededOptions): Promise<number> {
   await withAdmin(options.server, async c => {
