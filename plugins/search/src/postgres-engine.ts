@@ -229,9 +229,11 @@ export class PostgresSearchEngine implements SearchEngine {
       // title and body would find no passage in the body and come back without highlights.
       const anyWord = placeholders.map((p, i) => term(p, i, { prefix: true, weight: '' })).join(' || ')
       // The score: 2 when every word is in the title (weight A), plus 1 when every word matches exactly (not
-      // only as a prefix), plus ts_rank_cd normalised to [0, 1) (title weighted above body by the vector's weights).
+      // only as a prefix), plus ts_rank normalised to [0, 1) (title weighted above body by the vector's weights).
+      // ts_rank, not ts_rank_cd: the cover density cost ~7× as much per candidate (~18 against ~2.5 µs for a
+      // vector of ~150 words) and only breaks ties within the first two tiers (docs/performance.md).
       const score = `(CASE WHEN c.v @@ (${all(placeholders, true, 'A')}) THEN 2 ELSE 0 END + CASE WHEN c.v @@ (${all(placeholders, false, '')}) THEN 1 ELSE 0 END)::float8
-                   + ts_rank_cd(c.v, (${match}), 32)::float8`
+                   + ts_rank(c.v, (${match}), 32)::float8`
       // `IS TRUE` keeps the kind filter (all enabled kinds, nearly every row) from being ANDed into the GIN
       // match as a bitmap of the whole site: measured, that bitmap cost more than the rare word's matches.
       const clauses = [where.sql, `(e.kind = ANY(${add(query.kinds)}::text[])) IS TRUE`]

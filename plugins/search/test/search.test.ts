@@ -108,6 +108,20 @@ describe('search', () => {
       expect(ids((await search(anonymous, { q: `${w}hu` })).items)).to.deep.equal([titlePrefix.id, bodyPrefix.id])
     })
 
+    it('within a tier, ranks an item that says the words more often first', async () => {
+      const w = uniqueWord()
+      // Oldest first: the order comes from how often the word occurs (ts_rank), not from age or id.
+      const thrice = await post(alice, { title: 'Drie keer', body: `<p>${w} hier, ${w} daar en ${w} overal.</p>` })
+      const once = await post(alice, { title: 'Een keer', body: `<p>Alleen ${w}.</p>` })
+      const twice = await post(alice, { title: 'Twee keer', body: `<p>${w} en ${w}.</p>` })
+      expect(ids((await search(anonymous, { q: w })).items)).to.deep.equal([thrice.id, twice.id, once.id])
+      // Two words: an item with both in the title comes first whatever the body says.
+      const x = uniqueWord('x')
+      const body = await post(alice, { title: 'Tekst', body: `<p>${w} ${x} ${w} ${x} ${w} ${x}.</p>` })
+      const title = await post(alice, { title: `${x} en ${w}`, body: '<p>Niets.</p>' })
+      expect(ids((await search(anonymous, { q: `${w} ${x}` })).items)).to.deep.equal([title.id, body.id])
+    })
+
     it('matches the last word as a prefix only from three characters on', async () => {
       const w = uniqueWord()
       const x = uniqueWord('x')
