@@ -8,7 +8,8 @@
 import { ENTITY_SQL, escapeHtml, HttpProblem, type EntityRecord, type EntityRow, type PluginContext, type Site, type Viewer } from '@plein/core'
 import type { SearchDocument, SearchEngine, SearchHit, SearchQuery } from './api.js'
 
-const MAX_BODY = 200_000
+/** The most characters of an item's text that are indexed and kept for snippets. */
+export const MAX_BODY = 200_000
 const MAX_WORDS = 10
 const START = '\u0002'
 const STOP = '\u0003'
@@ -58,6 +59,11 @@ export const STATEMENT_TIMEOUT_MS = 3000
 /** The words of a query: letters and digits only, so nothing in them means anything to to_tsquery. */
 export function queryWords(q: string): string[] {
   return (q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_WORDS)
+}
+
+/** The title and body as they are indexed: PostgreSQL text cannot hold NUL (a stray one must not keep an item out of the index for ever), and the body is cut at MAX_BODY. */
+export function indexedText(document: { title: string; body: string }): { title: string; body: string } {
+  return { title: document.title.replace(/\u0000/g, ' '), body: document.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY) }
 }
 
 export const vectorSql = (title: string, body: string) =>
@@ -181,10 +187,9 @@ export class PostgresSearchEngine implements SearchEngine {
       })
       return
     }
-    // PostgreSQL text cannot hold NUL; a stray one must not keep an item out of the index for ever.
-    const body = document.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY)
+    const { title, body } = indexedText(document)
     await this.ctx.db.transaction(async m => {
-      await m.query(`UPDATE entity SET search_vector = ${documentSql('$2', '$3', 'site_id', 'created_at')} WHERE id = $1`, [entity.id, document.title.replace(/\u0000/g, ' '), body])
+      await m.query(`UPDATE entity SET search_vector = ${documentSql('$2', '$3', 'site_id', 'created_at')} WHERE id = $1`, [entity.id, title, body])
       await m.query(
         `INSERT INTO search_text (entity_id, body) VALUES ($1, $2) ON CONFLICT (entity_id) DO UPDATE SET body = EXCLUDED.body, indexed_at = now()`,
         [entity.id, body],

@@ -2,15 +2,14 @@
 // PostgresSearchEngine.index does one at a time (same vector, same stored text).
 import type { Database, PluginSeeder } from '@plein/core'
 import { searchSeederRef, type SearchSeedDocument } from './api.js'
-import { documentSql } from './postgres-engine.js'
-
-const MAX_BODY = 200_000
+import { documentSql, indexedText, MAX_BODY } from './postgres-engine.js'
 
 async function indexChunk(db: Database, documents: SearchSeedDocument[]): Promise<void> {
   if (documents.length === 0) return
   const ids = documents.map(d => d.id)
-  const titles = documents.map(d => d.title.replace(/\u0000/g, ' '))
-  const bodies = documents.map(d => d.body.replace(/\u0000/g, ' ').slice(0, MAX_BODY))
+  const texts = documents.map(indexedText)
+  const titles = texts.map(t => t.title)
+  const bodies = texts.map(t => t.body)
   await db.transaction(async m => {
     // Only items not indexed yet: a second run with the same seed changes nothing.
     await m.query(
