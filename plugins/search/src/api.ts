@@ -38,15 +38,24 @@ export interface SearchHit {
 
 /**
  * A search engine. The plugin ships the PostgreSQL engine (full-text search in the same database, filtered
- * by the access model in the same query). An OpenSearch/Elasticsearch engine implements the same interface:
- * index() on every change, remove() on delete, and query() that applies the viewer's tokens as a terms
- * filter on the indexed `readers` and `writers` fields plus `siteId`. Not implemented yet.
+ * by the access model in the same query). Another engine (OpenSearch, Elasticsearch) implements the same
+ * interface and is plugged in through `searchEngineRef`: index() on every change, remove() on delete, and
+ * query() that applies the viewer's tokens as a terms filter on the indexed `readers` and `writers` fields
+ * plus `siteId`. The plugin checks every hit against the access model once more before it answers.
  */
 export interface SearchEngine {
   index(entity: EntityRecord, document: SearchDocument): Promise<void>
   remove(entityId: string): Promise<void>
   query(viewer: Viewer, site: Site, query: SearchQuery): Promise<{ hits: SearchHit[]; nextCursor: string | null }>
 }
+
+/**
+ * The plug point for another engine: a plugin that depends on `search` provides it
+ * (`ctx.provide(searchEngineRef, () => new MyEngine(…))`), and the search plugin then indexes into and
+ * queries that engine instead of its PostgreSQL one, on every site where search is enabled. Without a
+ * provider, the built-in engine. See docs/search-and-notifications.md, "Another engine".
+ */
+export const searchEngineRef = createServiceRef<SearchEngine>('search.engine', { pluggable: true })
 
 /** What `plein seed` writes to the index: an item's searchable text, exactly as the `document` filter would give it. */
 export interface SearchSeedDocument {

@@ -1,16 +1,17 @@
 // @plein/plugin-search: full-text search across every kind on a site, filtered by the access model.
-import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type PluginContext, type Site } from '@plein/core'
-import { searchHooks, searchIndexerRef, type SearchEngine } from './api.js'
+import { definePlugin, pageOf, itemSchema, problems, type EntityRecord, type PluginContext, type Site, type Viewer } from '@plein/core'
+import { searchEngineRef, searchHooks, searchIndexerRef, type SearchEngine, type SearchQuery } from './api.js'
 import { SearchCreateText1764900000000 } from './migrations/SearchCreateText1764900000000.js'
 import { SearchMarkVectors1767000000000 } from './migrations/SearchMarkVectors1767000000000.js'
 import { PostgresSearchEngine } from './postgres-engine.js'
 import { searchPages } from './pages.js'
+import { searchItems } from './results.js'
 import { searchSeeder } from './seed.js'
 import { searchSettings } from './settings.js'
 
 export { PostgresSearchEngine, CANDIDATES as SEARCH_CANDIDATES, type SearchPath } from './postgres-engine.js'
 export type { SearchSettings } from './settings.js'
-export { searchHooks, searchIndexerRef, searchSeederRef, type SearchIndexer, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
+export { searchEngineRef, searchHooks, searchIndexerRef, searchSeederRef, type SearchIndexer, type SearchSeeder, type SearchSeedDocument, type SearchDocument, type SearchEngine, type SearchHit, type SearchQuery } from './api.js'
 
 const uuid = { type: 'string', format: 'uuid' }
 const BACKFILL_BATCH = 200
@@ -23,17 +24,25 @@ export const searchPlugin = definePlugin({
   seed: searchSeeder,
   settings: searchSettings,
   register(ctx) {
-    const engine: SearchEngine = new PostgresSearchEngine(ctx)
+    const builtIn = new PostgresSearchEngine(ctx)
+    // The engine a plugin plugged in (searchEngineRef), else the built-in one: looked up when used, since
+    // the plugins that depend on this one register after it.
+    const engine = (): SearchEngine => ctx.services.find(searchEngineRef) ?? builtIn
     const hooks = ctx.hooks.of(searchHooks)
 
     const index = async (entity: EntityRecord, site: Site) => {
       const document = await hooks.document.call(site, { title: entity.title, body: '' }, entity, site)
-      await engine.index(entity, document)
+      await engine().index(entity, document)
     }
 
     // Indexed as it changes; a recurring job catches up on anything missed (a failed tap, old content).
     ctx.hooks.entity.created.tap((entity, site) => index(entity, site))
     ctx.hooks.entity.updated.tap((entity, site) => index(entity, site))
+    // The built-in engine's index goes with the row (ON DELETE CASCADE); another engine must be told.
+    ctx.hooks.entity.deleted.tap(async entity => {
+      const current = engine()
+      if (current !== builtIn) await current.remove(entity.id)
+    })
     ctx.provide(searchIndexerRef, () => ({
       async reindex(site, entityId) {
         if (!site.isEnabled(ctx.id)) return
@@ -41,10 +50,15 @@ export const searchPlugin = definePlugin({
         if (entity) await index(entity, site)
       },
     }))
-    ctx.jobs.define('search.backfill', async job => backfill(ctx, index, job.log))
+    // The backfill finds what the built-in engine has not indexed (entity.search_vector IS NULL); another
+    // engine catches up by its own means (docs/search-and-notifications.md, "Another engine").
+    ctx.jobs.define('search.backfill', async job => {
+      if (engine() === builtIn) await backfill(ctx, index, job.log)
+    })
     ctx.jobs.every('search.backfill', 60)
 
-    searchPages(ctx, engine)
+    const search = (viewer: Viewer, site: Site, query: SearchQuery) => searchItems(ctx, engine(), viewer, site, query)
+    searchPages(ctx, search)
     ctx.routes(router => {
       router.get<unknown, { q: string; type?: string; containerId?: string; from?: string; to?: string; limit: number; cursor?: string }>(
         'search.query',
@@ -78,7 +92,7 @@ export const searchPlugin = definePlugin({
           }
           const enabled = ctx.content.enabledKinds(c.site)
           const kinds = type ? enabled.filter(k => k === type) : enabled
-          const result = await engine.query(c.viewer, c.site, {
+          return search(c.viewer, c.site, {
             q,
             kinds,
             containerId,
@@ -87,13 +101,13 @@ export const searchPlugin = definePlugin({
             limit,
             cursor,
           })
-          const entities = (await Promise.all(result.hits.map(h => h.entity ?? ctx.access.find(c.site, h.id)))).filter((e): e is EntityRecord => e !== undefined)
-          const items = await ctx.content.serialize(entities, c.viewer, c.site)
-          const snippets = new Map(result.hits.map(h => [h.id, h.snippet]))
-          return { items: items.map(item => ({ ...item, snippet: snippets.get(item.id) ?? '' })), nextCursor: result.nextCursor }
         },
       )
     })
+  },
+  start(ctx) {
+    const plugged = ctx.services.find(searchEngineRef)
+    if (plugged) ctx.log.info({ engine: plugged.constructor.name }, 'search: using the engine another plugin plugged in')
   },
 })
 

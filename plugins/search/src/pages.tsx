@@ -1,13 +1,14 @@
 // The search page: a form that works without JavaScript, and highlighted results.
-import type { ItemJson, PluginContext, View } from '@plein/core'
-import type { SearchEngine } from './api.js'
+import type { PluginContext, Site, View, Viewer } from '@plein/core'
+import type { SearchQuery } from './api.js'
+import type { SearchResultItem } from './results.js'
 
 const messages = {
   nl: { 'search.nav': 'Zoeken', 'search.title': 'Zoeken', 'search.label': 'Zoekwoorden', 'search.submit': 'Zoeken', 'search.none': 'Niets gevonden voor “{q}”.', 'search.more': 'Meer resultaten' },
   en: { 'search.nav': 'Search', 'search.title': 'Search', 'search.label': 'Search terms', 'search.submit': 'Search', 'search.none': 'Nothing found for “{q}”.', 'search.more': 'More results' },
 }
 
-const Results: View<{ q: string; items: Array<ItemJson & { snippet: string }>; next: string | null }> = ({ ui, q, items, next }) => (
+const Results: View<{ q: string; items: SearchResultItem[]; next: string | null }> = ({ ui, q, items, next }) => (
   <>
     <form class="plein-form" method="get" action="/search" role="search">
       {ui.view('kernel.field', { name: 'q', label: ui.t('search.label'), type: 'search', value: q })}
@@ -38,7 +39,7 @@ const Results: View<{ q: string; items: Array<ItemJson & { snippet: string }>; n
   </>
 )
 
-export function searchPages(ctx: PluginContext, engine: SearchEngine): void {
+export function searchPages(ctx: PluginContext, search: (viewer: Viewer, site: Site, query: SearchQuery) => Promise<{ items: SearchResultItem[]; nextCursor: string | null }>): void {
   ctx.i18n.add('nl', messages.nl)
   ctx.i18n.add('en', messages.en)
   ctx.views.define('search.results', Results)
@@ -46,13 +47,11 @@ export function searchPages(ctx: PluginContext, engine: SearchEngine): void {
   ctx.routes(router =>
     router.get<unknown, { q?: string; cursor?: string }>('search.page', '/search', { hidden: true, query: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, cursor: { type: 'string', maxLength: 200 } } } }, async c => {
       const q = (c.input.query.q ?? '').trim()
-      let items: Array<ItemJson & { snippet: string }> = []
+      let items: SearchResultItem[] = []
       let next: string | null = null
       if (q) {
-        const result = await engine.query(c.viewer, c.site, { q, kinds: ctx.content.enabledKinds(c.site), limit: 20, cursor: c.input.query.cursor })
-        const entities = (await Promise.all(result.hits.map(h => h.entity ?? ctx.access.find(c.site, h.id)))).filter(e => e !== undefined)
-        const snippets = new Map(result.hits.map(h => [h.id, h.snippet]))
-        items = (await ctx.content.serialize(entities, c.viewer, c.site)).map(i => ({ ...i, snippet: snippets.get(i.id) ?? '' }))
+        const result = await search(c.viewer, c.site, { q, kinds: ctx.content.enabledKinds(c.site), limit: 20, cursor: c.input.query.cursor })
+        items = result.items
         next = result.nextCursor
       }
       await ctx.views.page(c, { title: ctx.i18n.t(c, 'search.title'), view: 'search.results', props: { q, items, next } })
