@@ -326,7 +326,13 @@ export class JobRunner {
       const background = (await this.polling?.catch(() => 0)) ?? 0
       const running = this.inFlight.size
       await Promise.all([...this.inFlight])
-      if (claimed === 0 && background === 0 && running === 0) return
+      if (claimed === 0 && background === 0 && running === 0) {
+        // Nothing claimed and nothing running, but a due job may still be queued: one that another claimer's
+        // statement held locked when this round's claim passed it by (SKIP LOCKED). Done only when none is.
+        const due = await this.db().query(`SELECT 1 FROM kernel_job WHERE name = ANY($1::text[]) AND status = 'queued' AND run_at <= now() LIMIT 1`, [[...this.definitions.keys()]])
+        if (due.length === 0) return
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
     }
   }
 
