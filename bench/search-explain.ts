@@ -42,7 +42,13 @@ export async function explainSearch(db: pg.Client, site: string, q: string, opti
   ms.sort((a, b) => a - b)
   // The engine's 3-second limit (a session SET here) must not cut the full count of a common word's matches.
   await db.query('RESET statement_timeout')
-  const matches = (await db.query(`SELECT count(*)::int AS n FROM entity WHERE site_id = $1 AND search_vector @@ (to_tsquery('dutch', $2) || to_tsquery('english', $2) || to_tsquery('simple', $2 || ':*'))`, [site, q])).rows[0].n as number
+  // Every word, ANDed (the last also as a prefix), as the engine matches them.
+  const words = q.trim().split(/\s+/)
+  const term = (w: string, last: boolean) => `(to_tsquery('dutch', '${w}') || to_tsquery('english', '${w}') || to_tsquery('simple', '${w}${last ? ':*' : ''}'))`
+  const safe = words.every(w => /^[\p{L}\p{N}]+$/u.test(w))
+  const matches = safe
+    ? ((await db.query(`SELECT count(*)::int AS n FROM entity WHERE site_id = $1 AND search_vector @@ (${words.map((w, i) => term(w, i === words.length - 1)).join(' && ')})`, [site])).rows[0].n as number)
+    : -1
   const plan = (await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${captured!.sql}`, captured!.params)).rows.map(r => r['QUERY PLAN']).join('\n')
   return { matches, hits, ms, plan }
 }
