@@ -320,22 +320,25 @@ export class PostgresSearchEngine implements SearchEngine {
 
   /**
    * The planner's estimates for these words on this site, kept ESTIMATE_TTL_MS (the statistics they come from
-   * change only when the table is analyzed): a popular query skips the EXPLAIN (1–2 ms). Least recently
-   * used out first, at most ESTIMATE_CACHE_SIZE.
+   * change only when the table is analyzed): a popular query skips the EXPLAIN (~0.3 ms). Least recently
+   * used out first, at most ESTIMATE_CACHE_SIZE. The spans' shares do not depend on the words: they are kept
+   * once for all queries (their EXPLAIN cost ~2.3 ms, most of a new query's estimate).
    */
-  private readonly estimated = new Map<string, { at: number; value: Estimates | undefined }>()
+  private readonly estimated = new Map<string, { at: number; value: Omit<Estimates, 'since'> | undefined }>()
+  private spanShares: { month: string; at: number; value: number[] | undefined } | undefined
   private async estimates(m: Queryable, siteId: string, words: string[], match: { sql: string[]; params: unknown[] }, now: Date): Promise<Estimates | undefined> {
-    const key = `${siteId} ${spanStart(1, now)} ${words.join(' ')}`
-    const hit = this.estimated.get(key)
-    this.estimated.delete(key)
-    if (hit && performance.now() - hit.at < ESTIMATE_TTL_MS) {
-      this.estimated.set(key, hit)
-      return hit.value
+    const month = spanStart(1, now)
+    if (!this.spanShares || this.spanShares.month !== month || performance.now() - this.spanShares.at >= ESTIMATE_TTL_MS) {
+      this.spanShares = { month, at: performance.now(), value: await estimateSpans(m, now) }
     }
-    const value = await estimate(m, match, now)
-    this.estimated.set(key, { at: performance.now(), value })
+    const since = this.spanShares.value
+    const key = `${siteId} ${words.join(' ')}`
+    let hit = this.estimated.get(key)
+    this.estimated.delete(key)
+    if (!hit || performance.now() - hit.at >= ESTIMATE_TTL_MS) hit = { at: performance.now(), value: await estimateMatches(m, match) }
+    this.estimated.set(key, hit)
     if (this.estimated.size > ESTIMATE_CACHE_SIZE) this.estimated.delete(this.estimated.keys().next().value!)
-    return value
+    return hit.value && since ? { ...hit.value, since } : undefined
   }
 
   /** Runs the search under its own statement timeout: one pathological query cannot hold a connection for long. */
@@ -376,30 +379,42 @@ interface Estimates {
 }
 
 /**
- * The planner's estimates ($1 is the site): one EXPLAIN, planning only (no rows read, ~1 ms), from the column
- * statistics. The spans' shares come from the month and year marks' statistics (the vector's most common
- * elements), not from `created_at >= …`: a date past the histogram's end makes the planner read the index for
- * the real maximum, once per branch (16 ms for seven spans, measured). A bounded count on the GIN index
- * (`LIMIT 5000`) was measured too: 0.4–6 ms for rare words, but 35–135 ms for common ones.
+ * The planner's row estimates of `branches` (one EXPLAIN of their UNION ALL, planning only: no rows read),
+ * in order; undefined when the plan does not have one per branch.
  */
-async function estimate(m: Queryable, match: { sql: string[]; params: unknown[] }, now: Date): Promise<Estimates | undefined> {
-  const spans = SPANS.map(months => marksQuery(undefined, spanStart(months, now), now))
-  const branches = [
-    'SELECT 1 FROM entity e WHERE e.site_id = $1',
-    ...match.sql.map(sql => `SELECT 1 FROM entity e WHERE e.site_id = $1 AND ${sql}`),
-    'SELECT 1 FROM entity e',
-    ...spans.map((_, i) => `SELECT 1 FROM entity e WHERE e.search_vector @@ $${match.params.length + 1 + i}::tsquery`),
-  ]
-  const rows = await m.query(`EXPLAIN (FORMAT JSON) ${branches.join(' UNION ALL ')}`, [...match.params, ...spans])
+async function plannedRows(m: Queryable, branches: string[], params: unknown[]): Promise<number[] | undefined> {
+  const rows = await m.query(`EXPLAIN (FORMAT JSON) ${branches.join(' UNION ALL ')}`, params)
   const raw = rows[0]?.['QUERY PLAN']
   type Plan = { 'Plan Rows'?: number; Plans?: Plan[] }
   const plans = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan?: Plan }>)[0]?.Plan?.Plans
   const figures = plans?.map(p => p['Plan Rows'])
   if (!figures || figures.length !== branches.length || figures.some(f => f === undefined)) return undefined
-  const [items, ...rest] = figures as number[]
-  const matches = Math.max(...rest.slice(0, match.sql.length))
-  const [all, ...since] = rest.slice(match.sql.length)
-  return { items: items!, matches, since: since.map(n => (all! > 0 ? Math.min(1, n / all!) : 1)) }
+  return figures as number[]
+}
+
+/**
+ * The site's items and the query's matches on it ($1 is the site; `match.sql` one condition per
+ * configuration, the largest estimate taken), from the column statistics. A bounded count on the GIN index
+ * (`LIMIT 5000`) was measured too: 0.4–6 ms for rare words, but 35–135 ms for common ones.
+ */
+async function estimateMatches(m: Queryable, match: { sql: string[]; params: unknown[] }): Promise<Omit<Estimates, 'since'> | undefined> {
+  const figures = await plannedRows(m, ['SELECT 1 FROM entity e WHERE e.site_id = $1', ...match.sql.map(sql => `SELECT 1 FROM entity e WHERE e.site_id = $1 AND ${sql}`)], match.params)
+  if (!figures) return undefined
+  const [items, ...matches] = figures
+  return { items: items!, matches: Math.max(...matches) }
+}
+
+/**
+ * The share of all items created in each of SPANS, from the month and year marks' statistics (the vector's
+ * most common elements), not from `created_at >= …`: a date past the histogram's end makes the planner read
+ * the index for the real maximum, once per branch (16 ms for seven spans, measured).
+ */
+async function estimateSpans(m: Queryable, now: Date): Promise<number[] | undefined> {
+  const spans = SPANS.map(months => marksQuery(undefined, spanStart(months, now), now))
+  const figures = await plannedRows(m, ['SELECT 1 FROM entity e', ...spans.map((_, i) => `SELECT 1 FROM entity e WHERE e.search_vector @@ $${1 + i}::tsquery`)], spans)
+  if (!figures) return undefined
+  const [all, ...since] = figures
+  return since.map(n => (all! > 0 ? Math.min(1, n / all!) : 1))
 }
 
 /**
