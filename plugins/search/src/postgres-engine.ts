@@ -212,12 +212,13 @@ export class PostgresSearchEngine implements SearchEngine {
     const concurrency = this.options.concurrency ?? settings?.maxConcurrentSearches ?? MAX_CONCURRENT_SEARCHES
     // A word matches stemmed (Dutch or English) or as typed; the last one also as a prefix (as you type),
     // when it has at least MIN_PREFIX characters: a shorter prefix matches too much to be worth ranking.
-    const term = (p: string, i: number, { prefix, weight }: { prefix: boolean; weight: string }) => {
-      const suffix = weight ? `':${weight}'` : ''
-      const stemmed = (config: string) => `to_tsquery('${config}', ${suffix ? `${p} || ${suffix}` : p})`
-      const asTyped = prefix && i === words.length - 1 && words[i]!.length >= MIN_PREFIX ? `to_tsquery('simple', ${p} || ':*${weight}')` : stemmed('simple')
-      return `(${stemmed('dutch')} || ${stemmed('english')} || ${asTyped})`
-    }
+    /** One form of word `i` (parameter `p`): stemmed by `config`, or with 'simple' as typed (and as a prefix). */
+    const form = (config: string, p: string, i: number, { prefix, weight }: { prefix: boolean; weight: string }) =>
+      config === 'simple' && prefix && i === words.length - 1 && words[i]!.length >= MIN_PREFIX
+        ? `to_tsquery('simple', ${p} || ':*${weight}')`
+        : `to_tsquery('${config}', ${weight ? `${p} || ':${weight}'` : p})`
+    const configs = ['dutch', 'english', 'simple']
+    const term = (p: string, i: number, options: { prefix: boolean; weight: string }) => `(${configs.map(c => form(c, p, i, options)).join(' || ')})`
     const all = (ps: string[], prefix: boolean, weight: string) => ps.map((p, i) => term(p, i, { prefix, weight })).join(' && ')
 
     /** The statement for one plan, with its own parameters. */
@@ -288,10 +289,8 @@ export class PostgresSearchEngine implements SearchEngine {
     // One estimate per configuration (every word's Dutch stems, English stems, or words as typed, the last
     // one also as a prefix), not one for the three ORed: an item's vector holds all three forms of its words,
     // so their matches nearly coincide, but the planner takes them for independent and estimated ~3× too many.
-    const placeholders = words.map((_, i) => `$${i + 2}`)
-    const byConfig = (config: string) =>
-      placeholders.map((p, i) => `to_tsquery('${config}', ${config === 'simple' && i === words.length - 1 && words[i]!.length >= MIN_PREFIX ? `${p} || ':*'` : p})`).join(' && ')
-    const estimate = { sql: ['dutch', 'english', 'simple'].map(c => `e.search_vector @@ (${byConfig(c)})`), params: [site.id, ...words] }
+    const byConfig = (config: string) => words.map((_, i) => form(config, `$${i + 2}`, i, { prefix: true, weight: '' })).join(' && ')
+    const estimate = { sql: configs.map(c => `e.search_vector @@ (${byConfig(c)})`), params: [site.id, ...words] }
     const { rows, plan } = await this.run(concurrency, async m => {
       const planned = cursor?.plan
       const estimates = () => this.estimates(m, site.id, words, estimate, now)
