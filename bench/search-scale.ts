@@ -19,7 +19,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { SEED_VOCABULARY } from '@plein/core'
 import { explainSearch } from './search-explain.js'
-import { client, dropDatabase, ensureSeeded, load, printRows, resultsDir, rootSiteOf, scaleOf, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server } from './seeded.js'
+import { client, dropDatabase, ensureSeeded, load, printRows, resultsDir, rootSiteOf, scaleOf, signInMany, startServer, summarise, useConnections, type Endpoint, type Row, type Server, type Tally } from './seeded.js'
 
 const env = process.env
 const DURATION = Number(env.SEARCH_BENCH_DURATION ?? 20)
@@ -29,6 +29,12 @@ const GOAL_P99_MS = 50
 
 const q = (words: string) => `/api/v1/search?q=${encodeURIComponent(words)}&limit=20`
 const at = (rank: number) => SEED_VOCABULARY[rank % SEED_VOCABULARY.length]!
+
+/** A row per kind of query, then one for all searches together. */
+function perKindAndAll(tallies: Map<string, Tally>): Row[] {
+  const all: Tally = { ms: [...tallies.values()].flatMap(t => t.ms), statuses: {}, errors: [...tallies.values()].reduce((a, t) => a + t.errors, 0) }
+  return [...[...tallies].map(([name, t]) => summarise(name, t, DURATION)), summarise('all searches', all, DURATION)]
+}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plein-bench-search-'))
@@ -60,8 +66,7 @@ async function main(): Promise<void> {
     await load(port, sessions, endpoints, 3, CONCURRENCY)
     const alone = await load(port, sessions, [{ name: 'healthz', weight: 1, make: () => ({ method: 'GET', url: '/healthz' }) }], Math.min(DURATION, 10), CONCURRENCY)
     const mix = await load(port, sessions, endpoints, DURATION, CONCURRENCY)
-    const all = { ms: [...mix.values()].flatMap(t => t.ms), statuses: {}, errors: [...mix.values()].reduce((a, t) => a + t.errors, 0) }
-    const rows: Row[] = [summarise('healthz (alone)', alone.get('healthz')!, Math.min(DURATION, 10)), ...[...mix].map(([name, t]) => summarise(name, t, DURATION)), summarise('all searches', all, DURATION)]
+    const rows: Row[] = [summarise('healthz (alone)', alone.get('healthz')!, Math.min(DURATION, 10)), ...perKindAndAll(mix)]
     console.log(`\nload average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
     printRows(rows)
 
@@ -70,8 +75,7 @@ async function main(): Promise<void> {
     const open: Array<{ rate: number; rows: Row[] }> = []
     for (const rate of (env.SEARCH_BENCH_RATES ?? '').split(',').map(Number).filter(r => r > 0)) {
       const tallies = await load(port, sessions, endpoints, DURATION, CONCURRENCY, rate)
-      const searches = { ms: [...tallies.values()].flatMap(t => t.ms), statuses: {}, errors: [...tallies.values()].reduce((a, t) => a + t.errors, 0) }
-      const at = [...[...tallies].map(([name, t]) => summarise(name, t, DURATION)), summarise('all searches', searches, DURATION)]
+      const at = perKindAndAll(tallies)
       open.push({ rate, rows: at })
       const total = at[at.length - 1]!
       console.log(`\nOpen loop: ${rate} searches/s offered (${total.rps} answered per s), ${CONCURRENCY} connections, ${DURATION} s; load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
